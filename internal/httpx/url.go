@@ -1,0 +1,59 @@
+package httpx
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// URLError reports a service URL input the action refuses to use.
+type URLError struct {
+	Input  string // the input's name, e.g. "mos-url"
+	Reason string
+}
+
+func (e *URLError) Title() string { return "Invalid " + e.Input }
+
+func (e *URLError) Error() string {
+	return fmt.Sprintf("input %s %s; give an https:// URL such as https://portal.example.com (plain http is accepted only for 127.0.0.1, ::1 and localhost)", e.Input, e.Reason)
+}
+
+// ParseBaseURL validates the base URL given in input: https only, except
+// plain http to a loopback host for local use; no credentials, query or
+// fragment. A trailing slash is removed so paths can be appended.
+func ParseBaseURL(input, raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, &URLError{Input: input, Reason: "is empty"}
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return nil, &URLError{Input: input, Reason: "is not an absolute URL"}
+	}
+	switch {
+	case u.User != nil:
+		return nil, &URLError{Input: input, Reason: "contains credentials; pass tokens in their own inputs"}
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return nil, &URLError{Input: input, Reason: "has a query or fragment"}
+	case u.Scheme == "https":
+	case u.Scheme == "http" && IsLoopbackHost(u.Hostname()):
+	case u.Scheme == "http":
+		return nil, &URLError{Input: input, Reason: fmt.Sprintf("uses plain http to %s, which would send secrets unencrypted", u.Hostname())}
+	default:
+		return nil, &URLError{Input: input, Reason: fmt.Sprintf("has scheme %q", u.Scheme)}
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// IsLoopbackHost reports whether host names this machine: localhost or a
+// loopback IP address.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
