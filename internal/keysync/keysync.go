@@ -1,0 +1,171 @@
+// Package keysync brings one checked key to many mos.portal apps: per app it
+// reads what the app holds and, depending on the mode, leaves it, reports
+// drift or uploads the key. Apps are handled concurrently and independently:
+// one app failing never stops or changes another.
+package keysync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Mode says what a run may do to mos.portal.
+type Mode string
+
+// The modes of the action's `mode` input.
+const (
+	ModeSync  Mode = "sync"  // upload where the stored key differs
+	ModeCheck Mode = "check" // read only; a difference is drift
+	ModeForce Mode = "force" // upload everywhere, even when unchanged
+)
+
+// Status is the outcome for one app, as reported in the `results` output.
+type Status string
+
+// The statuses of the `results` output.
+const (
+	StatusUploaded  Status = "uploaded"
+	StatusUnchanged Status = "unchanged"
+	StatusInSync    Status = "in-sync"
+	StatusDrift     Status = "drift"
+	StatusFailed    Status = "failed"
+)
+
+// DefaultConcurrency bounds the apps handled at once: enough for an agency's
+// fleet to finish in a few round trips, few enough not to hammer mos.portal.
+const DefaultConcurrency = 12
+
+// Stored describes the key an app holds in mos.portal.
+type Stored struct {
+	KeyID       string
+	Fingerprint string
+	UploadedAt  time.Time
+}
+
+// ErrNoKey is returned by Remote.Get when the app holds no key yet.
+var ErrNoKey = errors.New("the app holds no key")
+
+// Remote reads and writes the key of one platform of an app in mos.portal.
+type Remote interface {
+	// Get returns the stored key, or ErrNoKey (possibly wrapped).
+	Get(ctx context.Context, app string) (*Stored, error)
+	// Put uploads the key and returns what mos.portal now holds.
+	Put(ctx context.Context, app string) (*Stored, error)
+}
+
+// Want is the key the run brings.
+type Want struct {
+	KeyID       string
+	Fingerprint string
+}
+
+// Options configures Run.
+type Options struct {
+	Mode        Mode
+	Apps        []string
+	Want        Want
+	Remote      Remote
+	Concurrency int // default DefaultConcurrency
+}
+
+// Result is the outcome for one app.
+type Result struct {
+	App    string
+	Status Status
+	// Before is what the app held before the run (nil if nothing).
+	Before *Stored
+	// After is what the app holds after an upload (nil if none was made).
+	After *Stored
+	// Replaced is the ID of the other key this run replaced (or, in check
+	// mode, would replace): empty when the app held nothing or held this key.
+	Replaced string
+	Err      error
+}
+
+// Run handles every app and returns one result per app, in the order given.
+func Run(ctx context.Context, opts Options) []Result {
+	limit := opts.Concurrency
+	if limit <= 0 {
+		limit = DefaultConcurrency
+	}
+	results := make([]Result, len(opts.Apps))
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i, app := range opts.Apps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+				results[i] = one(ctx, opts, app)
+			case <-ctx.Done():
+				results[i] = Result{App: app, Status: StatusFailed, Err: fmt.Errorf("not started: %w", ctx.Err())}
+			}
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+func one(ctx context.Context, opts Options, app string) Result {
+	res := Result{App: app}
+	before, err := opts.Remote.Get(ctx, app)
+	switch {
+	case errors.Is(err, ErrNoKey):
+		before = nil
+	case err != nil:
+		res.Status, res.Err = StatusFailed, err
+		return res
+	}
+	res.Before = before
+	same := before != nil && before.KeyID == opts.Want.KeyID && before.Fingerprint == opts.Want.Fingerprint
+	if before != nil && !same {
+		res.Replaced = before.KeyID
+	}
+
+	switch {
+	case opts.Mode == ModeCheck && same:
+		res.Status = StatusInSync
+		return res
+	case opts.Mode == ModeCheck:
+		res.Status = StatusDrift
+		return res
+	case opts.Mode == ModeSync && same:
+		res.Status = StatusUnchanged
+		return res
+	}
+
+	after, err := opts.Remote.Put(ctx, app)
+	if err != nil {
+		res.Status, res.Replaced, res.Err = StatusFailed, "", err
+		return res
+	}
+	res.After = after
+	if after.Fingerprint != opts.Want.Fingerprint || after.KeyID != opts.Want.KeyID {
+		res.Status, res.Replaced = StatusFailed, ""
+		res.Err = &MismatchError{App: app, Want: opts.Want, Got: *after}
+		return res
+	}
+	res.Status = StatusUploaded
+	return res
+}
+
+// MismatchError reports that mos.portal answered an upload with a key other
+// than the one sent: the stored key cannot be trusted.
+type MismatchError struct {
+	App  string
+	Want Want
+	Got  Stored
+}
+
+func (e *MismatchError) Title() string { return "mos.portal stored a different key" }
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("mos.portal answered the upload to app %s with key %s (%s), not the key sent, %s (%s); "+
+		"check the key in mos.portal (Publisher → Apps → %s) and report this to mos. support",
+		e.App, e.Got.KeyID, e.Got.Fingerprint, e.Want.KeyID, e.Want.Fingerprint, e.App)
+}
