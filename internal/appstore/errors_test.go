@@ -1,0 +1,147 @@
+package appstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+var (
+	notAuthorized = ErrorObject{ID: "b4c1", Status: "401", Code: "NOT_AUTHORIZED",
+		Title:  "Authentication credentials are missing or invalid.",
+		Detail: "Provide a properly configured and signed bearer token, and make sure that it has not expired."}
+	forbidden = ErrorObject{Status: "403", Code: "FORBIDDEN_ERROR",
+		Title: "This request is forbidden for security reasons", Detail: "The API key in use does not allow this request"}
+	rateLimited = ErrorObject{Status: "429", Code: "RATE_LIMIT_EXCEEDED",
+		Title: "The request rate limit has been reached.", Detail: "We've received too many requests for this API."}
+	invalidParam = ErrorObject{Status: "400", Code: "PARAMETER_ERROR.INVALID",
+		Title: "A parameter has an invalid value", Detail: "'x' is not a valid field name"}
+)
+
+type userError interface {
+	error
+	Title() string
+}
+
+// errorCases are the user-facing messages, pinned in testdata/errors.golden
+// so a reviewer sees every wording in one place and none drifts unnoticed.
+var errorCases = []struct {
+	name string
+	err  userError
+	want []string // must appear in Error()
+}{
+	{"401", &APIError{Status: 401, Errors: []ErrorObject{notAuthorized}, KeyID: testKeyID, IssuerID: testIssuerID},
+		[]string{"401 NOT_AUTHORIZED", testKeyID, testIssuerID, "revoked", "do not belong together", "Issuer ID is per team",
+			"another team", "clock", "backdated 30 s", "individual key", notAuthorized.Title, notAuthorized.Detail}},
+	{"401 without body", &APIError{Status: 401, KeyID: testKeyID, IssuerID: testIssuerID},
+		[]string{"401 NOT_AUTHORIZED", "no error details"}},
+	{"403", &APIError{Status: 403, Errors: []ErrorObject{forbidden}, KeyID: testKeyID, IssuerID: testIssuerID},
+		[]string{"403 FORBIDDEN_ERROR", testKeyID, "App Manager or Admin", "Users and Access → Integrations → Team Keys",
+			"cannot be changed", forbidden.Detail}},
+	{"429", &APIError{Status: 429, Errors: []ErrorObject{rateLimited}, RateLimit: "user-hour-lim:3500;user-hour-rem:0;", KeyID: testKeyID},
+		[]string{"429 RATE_LIMIT_EXCEEDED", "0 of 3500 requests remaining", "after retries", "later"}},
+	{"429 without header", &APIError{Status: 429, KeyID: testKeyID}, []string{"no X-Rate-Limit header"}},
+	{"503", &APIError{Status: 503}, []string{"unavailable (503)", "after retries", "later", "nothing about the key"}},
+	{"307", &APIError{Status: 307}, []string{"redirect (307)", "never follows", "asc-api-url"}},
+	{"400", &APIError{Status: 400, Errors: []ErrorObject{invalidParam, invalidParam, invalidParam, invalidParam}},
+		[]string{"400 PARAMETER_ERROR.INVALID", invalidParam.Detail, "and 1 more"}},
+	{"control characters", &APIError{Status: 404, Errors: []ErrorObject{{Code: "NOT_FOUND", Detail: "line1\nline2\r\n::error::x"}}},
+		[]string{"line1 line2 ::error::x"}},
+	{"not visible", &BundleIDsNotVisibleError{Missing: []string{"com.example.b"}, KeyID: testKeyID},
+		[]string{"the key " + testKeyID + " can see no app with bundle ID com.example.b; check the spelling or that the app exists in this team's App Store Connect account"}},
+	{"not visible, two", &BundleIDsNotVisibleError{Missing: []string{"com.a", "com.b"}, KeyID: testKeyID},
+		[]string{"bundle IDs com.a, com.b"}},
+	{"bad bundle ID", &BundleIDError{ID: "com.a,com.b", Reason: "contains ','"}, []string{`"com.a,com.b"`, "asc-bundle-ids"}},
+	{"no such host", &NetworkError{Host: "api.appstoreconect.apple.com", Err: &url.Error{Op: "Get", URL: "https://x/v1/apps",
+		Err: &net.DNSError{Err: "no such host", Name: "api.appstoreconect.apple.com", IsNotFound: true}}},
+		[]string{"could not reach App Store Connect at api.appstoreconect.apple.com", "does not resolve", "typo in asc-api-url"}},
+	{"refused", &NetworkError{Host: "127.0.0.1:1", Err: &url.Error{Op: "Get", URL: "http://127.0.0.1:1/v1/apps",
+		Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}},
+		[]string{"refused", "asc-api-url", "firewall"}},
+	{"deadline", &NetworkError{Host: "api.appstoreconnect.apple.com", Err: context.DeadlineExceeded},
+		[]string{"timeout", "proxy or firewall"}},
+	{"other", &NetworkError{Host: "h", Err: &url.Error{Op: "Get", URL: "https://h/v1/apps?filter", Err: errors.New("EOF")}},
+		[]string{"(EOF)", "proxy or firewall", "asc-api-url"}},
+	{"malformed", &ResponseError{Status: 200, Problem: "a body that is not the expected JSON"},
+		[]string{"answered 200 with a body that is not the expected JSON", "asc-api-url"}},
+}
+
+func TestErrorMessages(t *testing.T) {
+	t.Parallel()
+	var all strings.Builder
+	for _, tc := range errorCases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			msg := tc.err.Error()
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("Error() lacks %q:\n%s", w, msg)
+				}
+			}
+			if strings.ContainsAny(msg, "\n\r") {
+				t.Errorf("Error() spans lines: %q", msg)
+			}
+			if tc.err.Title() == "" || strings.ContainsAny(tc.err.Title(), "\n\r") {
+				t.Errorf("Title() = %q", tc.err.Title())
+			}
+		})
+		fmt.Fprintf(&all, "== %s\ntitle: %s\nerror: %s\n\n", tc.name, tc.err.Title(), tc.err.Error())
+	}
+
+	golden := filepath.Join("testdata", "errors.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(all.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if all.String() != string(want) {
+		t.Errorf("messages differ from %s (-update to accept):\n%s", golden, all.String())
+	}
+}
+
+func TestNetworkErrorUnwraps(t *testing.T) {
+	t.Parallel()
+	err := error(&NetworkError{Host: "h", Err: fmt.Errorf("x: %w", context.DeadlineExceeded)})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Error("NetworkError does not unwrap to its cause")
+	}
+}
+
+func TestCheckBundleID(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		id      string
+		wantErr string
+	}{
+		{"com.example.app", ""},
+		{"com.Example-App.v2", ""},
+		{"", "is empty"},
+		{"com.a,com.b", "contains ','"},
+		{"com.a b", "contains ' '"},
+		{"com.example.*", "contains '*'"},
+		{strings.Repeat("a", 256), "longer"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.id, func(t *testing.T) {
+			t.Parallel()
+			err := CheckBundleID(tc.id)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("CheckBundleID(%q) = %v, want nil", tc.id, err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("CheckBundleID(%q) = %v, want error containing %q", tc.id, err, tc.wantErr)
+			}
+		})
+	}
+}
