@@ -68,7 +68,7 @@ func setup(t *testing.T, opts ...Option) *fixture {
 	return &fixture{srv: srv, url: base, clock: c, priv: priv}
 }
 
-func newKey(t *testing.T) *ecdsa.PrivateKey {
+func newKey(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -85,7 +85,7 @@ func (f *fixture) validParts() (map[string]any, jwt.MapClaims) {
 }
 
 // sign signs header and claims with method and key.
-func sign(t *testing.T, method jwt.SigningMethod, key any, header map[string]any, claims jwt.MapClaims) string {
+func sign(t testing.TB, method jwt.SigningMethod, key any, header map[string]any, claims jwt.MapClaims) string {
 	t.Helper()
 	tok := jwt.NewWithClaims(method, claims)
 	tok.Header = header
@@ -96,7 +96,7 @@ func sign(t *testing.T, method jwt.SigningMethod, key any, header map[string]any
 	return s
 }
 
-func (f *fixture) validToken(t *testing.T) string {
+func (f *fixture) validToken(t testing.TB) string {
 	t.Helper()
 	h, c := f.validParts()
 	return sign(t, jwt.SigningMethodES256, f.priv, h, c)
