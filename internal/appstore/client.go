@@ -175,16 +175,32 @@ func (c *Client) get(ctx context.Context, token string, u *url.URL) (*page, erro
 	if status < 200 || status > 299 {
 		e := &APIError{Status: status, RateLimit: rateLimit, KeyID: c.Signer.KeyID, IssuerID: c.Signer.IssuerID}
 		if !httpx.IsRedirect(resp) {
-			var eb struct {
-				Errors []ErrorObject `json:"errors"`
-			}
-			if json.Unmarshal(body, &eb) == nil {
-				e.Errors = redact(eb.Errors, token)
-			}
+			e.Errors = redact(decodeErrors(body), token)
 		}
 		return nil, e
 	}
+	p, err := decodeApps(status, body)
+	if err != nil {
+		return nil, err
+	}
+	p.rateLimit = rateLimit
+	return p, nil
+}
 
+// decodeErrors reads Apple's errors[] from an error body; anything else
+// (an HTML page from a proxy, say) yields none.
+func decodeErrors(body []byte) []ErrorObject {
+	var eb struct {
+		Errors []ErrorObject `json:"errors"`
+	}
+	if json.Unmarshal(body, &eb) != nil {
+		return nil
+	}
+	return eb.Errors
+}
+
+// decodeApps reads the bundle IDs and next-page link of an apps listing.
+func decodeApps(status int, body []byte) (*page, error) {
 	var ar appsResponse
 	if err := json.Unmarshal(body, &ar); err != nil {
 		// The decoder's message may quote the body: describe, do not echo.
@@ -193,7 +209,7 @@ func (c *Client) get(ctx context.Context, token string, u *url.URL) (*page, erro
 	if ar.Data == nil {
 		return nil, &ResponseError{Status: status, Problem: "JSON without the data array of an apps listing"}
 	}
-	p := &page{next: ar.Links.Next, rateLimit: rateLimit}
+	p := &page{next: ar.Links.Next}
 	for _, app := range *ar.Data {
 		if app.Attributes.BundleID != "" {
 			p.bundleIDs = append(p.bundleIDs, app.Attributes.BundleID)

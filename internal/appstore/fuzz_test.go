@@ -1,0 +1,36 @@
+package appstore
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzDecode feeds arbitrary response bodies to the two decoders. Whatever
+// comes back, no body text may reach an error about a malformed listing,
+// and Apple's error texts must make a bounded, one-line message.
+// Seeds: testdata/fuzz/FuzzDecode.
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`{"data":[{"type":"apps","id":"1","attributes":{"bundleId":"com.example.app"}}],"links":{"self":"x"}}`))
+	f.Add([]byte(`{"errors":[{"id":"1","status":"401","code":"NOT_AUTHORIZED","title":"t","detail":"d"}]}`))
+	fixed := map[string]bool{
+		(&ResponseError{Status: 200, Problem: "a body that is not the expected JSON"}).Error():           true,
+		(&ResponseError{Status: 200, Problem: "JSON without the data array of an apps listing"}).Error(): true,
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if _, err := decodeApps(200, body); err != nil && !fixed[err.Error()] {
+			t.Errorf("decodeApps error depends on the body: %q", err.Error())
+		}
+		for _, status := range []int{401, 403, 429, 400, 503} {
+			e := &APIError{Status: status, Errors: decodeErrors(body), RateLimit: string(body), KeyID: testKeyID, IssuerID: testIssuerID}
+			for _, msg := range []string{e.Error(), e.Title()} {
+				if strings.ContainsAny(msg, "\r\n") {
+					t.Errorf("message spans lines: %q", msg)
+				}
+				if n := utf8.RuneCountInString(msg); n > 4000 {
+					t.Errorf("message has %d runes", n)
+				}
+			}
+		}
+	})
+}
