@@ -3,4 +3,11 @@
 // Apple's JSON:API error bodies and X-Rate-Limit header, and serves
 // GET /v1/apps for the apps of the key's team, so the client and the
 // sandbox can be exercised end to end without reaching Apple.
+//
+// Where it knowingly differs from Apple: it serves only /v1/apps and
+// /v1/apps/{id}, read-only (PATCH and other unserved methods get 405); it
+// rejects query parameters it does not implement (sort, include, …) with
+// PARAMETER_ERROR.ILLEGAL; it type-checks the optional scope claim but does
+// not enforce it; and the texts of its 400 details and of the 405 are its
+// own, since Apple's exact wording for those was not found.
 package ascstandin
