@@ -1,0 +1,362 @@
+// Package portal is the client of mos.portal contract v1 (docs/openapi.yaml):
+// read and store the App Store Connect key and the Google Play
+// service-account key of an app. It is the one place to change if the real
+// portal's API differs from the contract.
+package portal
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/mos-tools/publisher-keys/internal/httpx"
+	"github.com/mos-tools/publisher-keys/internal/version"
+)
+
+// Platforms, as they appear in request paths and in errors.
+const (
+	PlatformIOS     = "ios"
+	PlatformAndroid = "android"
+)
+
+// Client talks to one mos.portal. Its zero value is not usable: BaseURL,
+// Token and HTTP (from httpx.New) must be set. It is safe for concurrent use.
+type Client struct {
+	BaseURL *url.URL // the mos-url input, as checked by httpx.ParseBaseURL
+	Token   string   // the mos-token input; never logged nor put into errors
+	HTTP    *retryablehttp.Client
+}
+
+// IOSKey is what mos.portal holds for an app's App Store Connect key.
+type IOSKey struct {
+	KeyID       string    `json:"keyId"`
+	IssuerID    string    `json:"issuerId"`
+	Fingerprint string    `json:"fingerprint"`
+	UploadedAt  time.Time `json:"uploadedAt"`
+}
+
+// IOSKeyUpload is the body of an iOS key upload.
+type IOSKeyUpload struct {
+	KeyID      string `json:"keyId"`
+	IssuerID   string `json:"issuerId"`
+	PrivateKey string `json:"privateKey"` // PKCS#8 PEM
+}
+
+// String keeps the private key out of any accidental %v or %+v.
+func (u IOSKeyUpload) String() string {
+	return fmt.Sprintf("{KeyID:%s IssuerID:%s PrivateKey:[redacted]}", u.KeyID, u.IssuerID)
+}
+
+// GoString keeps the private key out of %#v.
+func (u IOSKeyUpload) GoString() string { return "portal.IOSKeyUpload" + u.String() }
+
+// AndroidKey is what mos.portal holds for an app's Google Play key.
+type AndroidKey struct {
+	ClientEmail  string    `json:"clientEmail"`
+	PrivateKeyID string    `json:"privateKeyId"`
+	Fingerprint  string    `json:"fingerprint"`
+	UploadedAt   time.Time `json:"uploadedAt"`
+}
+
+// AndroidKeyUpload is the body of an Android key upload.
+type AndroidKeyUpload struct {
+	ServiceAccountJSON string `json:"serviceAccountJson"` // the JSON text, sent as a string
+}
+
+// String keeps the service-account key out of any accidental %v or %+v.
+func (u AndroidKeyUpload) String() string { return "{ServiceAccountJSON:[redacted]}" }
+
+// GoString keeps the service-account key out of %#v.
+func (u AndroidKeyUpload) GoString() string { return "portal.AndroidKeyUpload" + u.String() }
+
+// wire forms: times as strings, so a malformed one is our error, not json's
+// (which would quote the body).
+type iosKeyWire struct {
+	KeyID       string `json:"keyId"`
+	IssuerID    string `json:"issuerId"`
+	Fingerprint string `json:"fingerprint"`
+	UploadedAt  string `json:"uploadedAt"`
+}
+
+type androidKeyWire struct {
+	ClientEmail  string `json:"clientEmail"`
+	PrivateKeyID string `json:"privateKeyId"`
+	Fingerprint  string `json:"fingerprint"`
+	UploadedAt   string `json:"uploadedAt"`
+}
+
+// GetIOSKey reads the App Store Connect key stored for app. An app without a
+// key is an *APIError for which IsKeyNotFound is true.
+func (c *Client) GetIOSKey(ctx context.Context, project, app string) (*IOSKey, error) {
+	op := call{method: http.MethodGet, platform: PlatformIOS, project: project, app: app}
+	status, body, err := c.do(ctx, op, nil)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, op.unexpected(status, "the status is not 200")
+	}
+	return decodeIOS(op, status, body)
+}
+
+// PutIOSKey stores the App Store Connect key for app; created reports a 201
+// (the app held no key). After a retry a 200 can follow a first attempt whose
+// 201 was lost, so use created for reporting only.
+func (c *Client) PutIOSKey(ctx context.Context, project, app string, up IOSKeyUpload) (k *IOSKey, created bool, err error) {
+	op := call{method: http.MethodPut, platform: PlatformIOS, project: project, app: app, secrets: []string{up.PrivateKey}}
+	payload, err := json.Marshal(up)
+	if err != nil {
+		return nil, false, fmt.Errorf("failed to encode the upload: %w", err)
+	}
+	status, body, err := c.do(ctx, op, payload)
+	if err != nil {
+		return nil, false, err
+	}
+	if status != http.StatusOK && status != http.StatusCreated {
+		return nil, false, op.unexpected(status, "the status is neither 200 nor 201")
+	}
+	k, err = decodeIOS(op, status, body)
+	if err != nil {
+		return nil, false, err
+	}
+	return k, status == http.StatusCreated, nil
+}
+
+// GetAndroidKey reads the Google Play key stored for app. An app without a
+// key is an *APIError for which IsKeyNotFound is true.
+func (c *Client) GetAndroidKey(ctx context.Context, project, app string) (*AndroidKey, error) {
+	op := call{method: http.MethodGet, platform: PlatformAndroid, project: project, app: app}
+	status, body, err := c.do(ctx, op, nil)
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, op.unexpected(status, "the status is not 200")
+	}
+	return decodeAndroid(op, status, body)
+}
+
+// PutAndroidKey stores the Google Play key for app; the bool reports a 201,
+// as for PutIOSKey.
+func (c *Client) PutAndroidKey(ctx context.Context, project, app string, up AndroidKeyUpload) (*AndroidKey, bool, error) {
+	op := call{method: http.MethodPut, platform: PlatformAndroid, project: project, app: app, secrets: []string{up.ServiceAccountJSON}}
+	payload, err := json.Marshal(up)
+	if err != nil {
+		return nil, false, fmt.Errorf("failed to encode the upload: %w", err)
+	}
+	status, body, err := c.do(ctx, op, payload)
+	if err != nil {
+		return nil, false, err
+	}
+	if status != http.StatusOK && status != http.StatusCreated {
+		return nil, false, op.unexpected(status, "the status is neither 200 nor 201")
+	}
+	k, err := decodeAndroid(op, status, body)
+	if err != nil {
+		return nil, false, err
+	}
+	return k, status == http.StatusCreated, nil
+}
+
+func decodeIOS(op call, status int, body []byte) (*IOSKey, error) {
+	var w iosKeyWire
+	if err := decodeRecord(body, &w); err != nil {
+		return nil, op.unexpected(status, err.Error())
+	}
+	switch {
+	case w.KeyID == "":
+		return nil, op.unexpected(status, "the key record has no keyId")
+	case !strings.HasPrefix(w.Fingerprint, "SHA256:"):
+		return nil, op.unexpected(status, `the key record has no fingerprint of the form "SHA256:…"`)
+	}
+	at, err := parseTime(w.UploadedAt)
+	if err != nil {
+		return nil, op.unexpected(status, err.Error())
+	}
+	return &IOSKey{KeyID: w.KeyID, IssuerID: w.IssuerID, Fingerprint: w.Fingerprint, UploadedAt: at}, nil
+}
+
+func decodeAndroid(op call, status int, body []byte) (*AndroidKey, error) {
+	var w androidKeyWire
+	if err := decodeRecord(body, &w); err != nil {
+		return nil, op.unexpected(status, err.Error())
+	}
+	switch {
+	case w.PrivateKeyID == "":
+		return nil, op.unexpected(status, "the key record has no privateKeyId")
+	case !strings.HasPrefix(w.Fingerprint, "SHA256:"):
+		return nil, op.unexpected(status, `the key record has no fingerprint of the form "SHA256:…"`)
+	}
+	at, err := parseTime(w.UploadedAt)
+	if err != nil {
+		return nil, op.unexpected(status, err.Error())
+	}
+	return &AndroidKey{ClientEmail: w.ClientEmail, PrivateKeyID: w.PrivateKeyID, Fingerprint: w.Fingerprint, UploadedAt: at}, nil
+}
+
+// decodeRecord unmarshals a 2xx body. Its errors describe the problem
+// without quoting the body: a portal that echoed an upload would otherwise
+// put the private key into the error.
+func decodeRecord(body []byte, v any) error {
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case len(trimmed) == 0:
+		return errors.New("the body is empty")
+	case trimmed[0] != '{':
+		return errors.New("the body is not a JSON object")
+	}
+	if err := json.Unmarshal(trimmed, v); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return fmt.Errorf("the field %s is not a %s", typeErr.Field, typeErr.Type)
+		}
+		return errors.New("the body is not valid JSON")
+	}
+	return nil
+}
+
+// parseTime reads uploadedAt; a missing one is tolerated (the action does not
+// depend on it), a malformed one is a contract violation worth reporting.
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, errors.New("uploadedAt is not an RFC 3339 time")
+	}
+	return t, nil
+}
+
+// call describes one request, for building its URL and its errors.
+type call struct {
+	method, platform, project, app string
+	secrets                        []string // sent in the body; redacted from anything the portal says
+}
+
+func (op call) path() string {
+	resource := "ios/api-key"
+	if op.platform == PlatformAndroid {
+		resource = "android/service-account"
+	}
+	return "/api/v1/projects/" + url.PathEscape(op.project) + "/apps/" + url.PathEscape(op.app) + "/publisher/" + resource
+}
+
+// checkSegment refuses identifiers that cannot be one path segment:
+// url.PathEscape leaves "." and ".." alone, and servers resolve them.
+func checkSegment(input, value string) error {
+	if value == "" || value == "." || value == ".." {
+		return &IDError{Input: input, Value: value}
+	}
+	return nil
+}
+
+// do sends the request and returns the status and body of a 2xx answer, or
+// the typed error of any other outcome.
+func (c *Client) do(ctx context.Context, op call, payload []byte) (int, []byte, error) {
+	if c.HTTP == nil || c.BaseURL == nil {
+		return 0, nil, errors.New("portal: Client needs BaseURL and HTTP")
+	}
+	if err := checkSegment("mos-project", op.project); err != nil {
+		return 0, nil, err
+	}
+	if err := checkSegment("mos-apps", op.app); err != nil {
+		return 0, nil, err
+	}
+	// The base URL has no query or fragment (httpx.ParseBaseURL); its path
+	// is kept, so a portal served below a prefix works.
+	target := strings.TrimSuffix(c.BaseURL.String(), "/") + op.path()
+
+	var body any // a nil []byte would still be sent as an empty body
+	if payload != nil {
+		body = payload
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, op.method, target, body)
+	if err != nil {
+		return 0, nil, fmt.Errorf("failed to build the mos.portal request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", version.UserAgent())
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	secrets := append([]string{c.Token}, op.secrets...)
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		if resp != nil { // a response that came with a cancelled context
+			_ = resp.Body.Close()
+		}
+		var tooLarge *httpx.BodyTooLargeError
+		if errors.As(err, &tooLarge) {
+			return 0, nil, op.unexpected(0, "the answer is larger than 1 MiB")
+		}
+		return 0, nil, &RequestError{Method: op.method, Platform: op.platform, Project: op.project, App: op.app,
+			Err: redactErr(err, secrets)}
+	}
+	respBody, err := httpx.ReadBody(resp, httpx.MaxBody)
+	if err != nil {
+		var tooLarge *httpx.BodyTooLargeError
+		if errors.As(err, &tooLarge) {
+			return 0, nil, op.unexpected(resp.StatusCode, "the answer is larger than 1 MiB")
+		}
+		return 0, nil, &RequestError{Method: op.method, Platform: op.platform, Project: op.project, App: op.app,
+			Err: redactErr(err, secrets)}
+	}
+	if httpx.IsRedirect(resp) {
+		return 0, nil, op.apiError(resp.StatusCode, "", "", "redirected to "+describeLocation(resp.Header.Get("Location")))
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp.StatusCode, respBody, nil
+	}
+	return 0, nil, op.errorFromBody(resp.StatusCode, respBody, secrets)
+}
+
+// errorFromBody builds the error of a non-2xx answer from its contract error
+// body, or from a short, sanitized excerpt when the body is something else.
+func (op call) errorFromBody(status int, body []byte, secrets []string) *APIError {
+	var e struct {
+		Error *struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Error != nil && e.Error.Code != "" {
+		return op.apiError(status, sanitize(e.Error.Code, 64, secrets), sanitize(e.Error.Message, 300, secrets), "")
+	}
+	detail := "the body is empty"
+	if len(bytes.TrimSpace(body)) > 0 {
+		detail = fmt.Sprintf("the body starts with %q", sanitize(string(body), 80, secrets))
+	}
+	return op.apiError(status, "", "", detail)
+}
+
+func (op call) apiError(status int, code, message, detail string) *APIError {
+	return &APIError{Status: status, Code: code, Message: message, Detail: detail,
+		Project: op.project, App: op.app, Platform: op.platform, Method: op.method}
+}
+
+// unexpected is the error of an answer that does not follow the contract.
+func (op call) unexpected(status int, detail string) *APIError {
+	return op.apiError(status, "", "", detail)
+}
+
+// describeLocation names a redirect target without its query, fragment or
+// credentials, which might carry a token.
+func describeLocation(loc string) string {
+	u, err := url.Parse(loc)
+	if loc == "" || err != nil {
+		return "an unnamed location"
+	}
+	u.User, u.RawQuery, u.Fragment, u.RawFragment, u.ForceQuery = nil, "", "", "", false
+	return sanitize(u.String(), 120, nil)
+}

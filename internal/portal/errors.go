@@ -1,0 +1,292 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Error codes of contract v1.
+const (
+	CodeKeyNotFound     = "key_not_found"
+	CodeAppNotFound     = "app_not_found"
+	CodeProjectNotFound = "project_not_found"
+	CodeInvalidKey      = "invalid_key"
+	CodeUnauthorized    = "unauthorized"
+	CodeForbidden       = "forbidden"
+)
+
+// APIError is an answer of mos.portal other than the success the contract
+// promises: an error status, a redirect, or a body that is not what the
+// contract describes.
+type APIError struct {
+	Status   int    // HTTP status; 0 when the answer could not be read (too large)
+	Code     string // the contract error code; "" when the body held none
+	Message  string // the portal's message, sanitized and shortened
+	Detail   string // what was wrong with an answer outside the contract; never quotes a 2xx body
+	Project  string
+	App      string
+	Platform string // PlatformIOS or PlatformAndroid
+	Method   string // GET or PUT
+}
+
+// IsKeyNotFound reports whether err says that the app holds no key of the
+// platform: the normal state before the first upload.
+func IsKeyNotFound(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Code == CodeKeyNotFound
+}
+
+// kind classifies the error by code first and status second, so a portal
+// that sends the right code with an odd status is still explained well.
+func (e *APIError) kind() string {
+	switch e.Code {
+	case CodeUnauthorized, CodeForbidden, CodeProjectNotFound, CodeAppNotFound, CodeKeyNotFound, CodeInvalidKey:
+		return e.Code
+	}
+	switch {
+	case e.Status >= 300 && e.Status < 400:
+		return "redirect"
+	case e.Status == 0 || (e.Status >= 200 && e.Status < 300):
+		return "bad_answer"
+	case e.Status == http.StatusUnauthorized:
+		return CodeUnauthorized
+	case e.Status == http.StatusForbidden:
+		return CodeForbidden
+	case e.Status == http.StatusNotFound:
+		return "wrong_url"
+	case e.Status == http.StatusTooManyRequests || e.Status >= 500:
+		return "unavailable"
+	}
+	return "other"
+}
+
+// Title is the short title of the GitHub annotation.
+func (e *APIError) Title() string {
+	switch e.kind() {
+	case CodeUnauthorized:
+		return "mos.portal rejected the token"
+	case CodeForbidden:
+		return "mos.portal token lacks access"
+	case CodeProjectNotFound:
+		return "mos.portal project not found"
+	case CodeAppNotFound:
+		return "mos.portal app not found"
+	case CodeKeyNotFound:
+		return "No key stored in mos.portal"
+	case CodeInvalidKey:
+		return "mos.portal refused the key"
+	case "redirect":
+		return "mos.portal redirected the request"
+	case "wrong_url":
+		return "mos.portal endpoint not found"
+	case "unavailable":
+		return "mos.portal unavailable"
+	}
+	return "Unexpected answer from mos.portal"
+}
+
+func (e *APIError) Error() string {
+	what := keyNoun(e.Platform)
+	var doing string
+	if e.Method == http.MethodPut {
+		doing = fmt.Sprintf("uploading the %s to app %q in project %q", what, e.App, e.Project)
+	} else {
+		doing = fmt.Sprintf("reading the %s of app %q in project %q", what, e.App, e.Project)
+	}
+
+	switch e.kind() {
+	case CodeUnauthorized:
+		return fmt.Sprintf("mos.portal rejected the token (%s) while %s: check the mos-token secret; it may be mistyped, or the token may have expired or been revoked, in which case issue a new one in mos.portal and update the secret.", e.said(true), doing)
+	case CodeForbidden:
+		return fmt.Sprintf("the mos-token has no access to project %q / app %q in mos.portal (%s): use a token issued for that project, or ask a project admin to grant this token access.", e.Project, e.App, e.said(true))
+	case CodeProjectNotFound:
+		return fmt.Sprintf("mos.portal has no project %q (%s): check the spelling of mos-project (the project's identifier in mos.portal, not its display name).", e.Project, e.said(true))
+	case CodeAppNotFound:
+		return fmt.Sprintf("mos.portal project %q has no app %q (%s): check the spelling of this entry in mos-apps (the app's identifier in mos.portal, not its display name).", e.Project, e.App, e.said(true))
+	case CodeKeyNotFound:
+		return fmt.Sprintf("app %q in project %q holds no %s in mos.portal yet (%s).", e.App, e.Project, what, e.said(true))
+	case CodeInvalidKey:
+		return fmt.Sprintf("mos.portal refused the %s for app %q in project %q (%s); nothing was stored. The key passed the action's own checks: check the key in the secret, and if it is right, report the portal's message to the mos.portal team.", what, e.App, e.Project, e.said(true))
+	case "redirect":
+		return fmt.Sprintf("mos.portal answered %s while %s and %s: the action never follows redirects, so that keys and the token go only where mos-url says; set mos-url to the portal's final https base URL.", statusText(e.Status), doing, e.Detail)
+	case "wrong_url":
+		return fmt.Sprintf("mos.portal answered %s without a contract v1 error while %s (%s): check that mos-url is the portal's base URL (without /api/v1) and that the portal supports contract v1 (docs/mos-portal-contract.md).", statusText(e.Status), doing, e.said(false))
+	case "unavailable":
+		return fmt.Sprintf("mos.portal answered %s (%s) while %s, also after retries: the portal is unavailable or overloaded; run the workflow again later.", statusText(e.Status), e.said(false), doing)
+	case "bad_answer":
+		const advice = "the portal does not follow contract v1 (docs/mos-portal-contract.md); check mos-url, or report this to the mos.portal team."
+		if e.Status == 0 {
+			return fmt.Sprintf("mos.portal's answer while %s was unusable, as %s: %s", doing, e.Detail, advice)
+		}
+		return fmt.Sprintf("mos.portal answered %s while %s, but %s: %s", statusText(e.Status), doing, e.Detail, advice)
+	}
+	return fmt.Sprintf("mos.portal answered %s (%s) while %s, which contract v1 does not expect: check that mos-url points at a portal that supports it (docs/mos-portal-contract.md).", statusText(e.Status), e.said(false), doing)
+}
+
+// said renders what the portal said, e.g. "422 invalid_key: keyId must be …",
+// or what its body was when it was not a contract error.
+func (e *APIError) said(withStatus bool) string {
+	var out string
+	switch {
+	case e.Code != "" && e.Message != "":
+		out = e.Code + ": " + e.Message
+	case e.Code != "":
+		out = e.Code
+	case withStatus:
+		return fmt.Sprintf("%d; %s", e.Status, e.Detail)
+	default:
+		return e.Detail
+	}
+	if withStatus {
+		out = fmt.Sprintf("%d %s", e.Status, out)
+	}
+	return out
+}
+
+func keyNoun(platform string) string {
+	if platform == PlatformAndroid {
+		return "Google Play service-account key"
+	}
+	return "App Store Connect API key"
+}
+
+func statusText(status int) string {
+	if t := http.StatusText(status); t != "" {
+		return fmt.Sprintf("%d %s", status, t)
+	}
+	return fmt.Sprint(status)
+}
+
+// RequestError reports a request that got no usable answer: network
+// failures after the retries, or the run's deadline.
+type RequestError struct {
+	Method, Platform, Project, App string
+	Err                            error // redacted: holds no token or key
+}
+
+func (e *RequestError) Unwrap() error { return e.Err }
+
+// Title is the short title of the GitHub annotation.
+func (e *RequestError) Title() string {
+	switch {
+	case errors.Is(e.Err, context.DeadlineExceeded):
+		return "mos.portal did not answer in time"
+	case errors.Is(e.Err, context.Canceled):
+		return "Cancelled while talking to mos.portal"
+	}
+	return "Cannot reach mos.portal"
+}
+
+func (e *RequestError) Error() string {
+	doing := "reading"
+	if e.Method == http.MethodPut {
+		doing = "uploading"
+	}
+	doing = fmt.Sprintf("%s the %s of app %q in project %q", doing, keyNoun(e.Platform), e.App, e.Project)
+	switch {
+	case errors.Is(e.Err, context.DeadlineExceeded):
+		return fmt.Sprintf("the run's timeout ran out while %s: raise the timeout input, or check why mos.portal is slow.", doing)
+	case errors.Is(e.Err, context.Canceled):
+		return fmt.Sprintf("the run was cancelled while %s.", doing)
+	}
+	return fmt.Sprintf("could not reach mos.portal while %s (%v), also after retries: check mos-url and that the portal is up.", doing, e.Err)
+}
+
+// IDError reports a project or app identifier that cannot be sent as one
+// path segment.
+type IDError struct {
+	Input string // "mos-project" or "mos-apps"
+	Value string
+}
+
+// Title is the short title of the GitHub annotation.
+func (e *IDError) Title() string { return "Invalid " + e.Input }
+
+func (e *IDError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("%s has an empty identifier: give the identifier as it appears in mos.portal.", e.Input)
+	}
+	return fmt.Sprintf("%s has the identifier %q, which cannot name a project or app in a URL: give the identifier as it appears in mos.portal.", e.Input, e.Value)
+}
+
+// longRun matches runs that could be key material or a token; looksSecret
+// then keeps the ones that mix upper case, lower case and digits, as base64
+// and random tokens do, while paths, hex IDs and UUIDs stay readable.
+var longRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{32,}`)
+
+func looksSecret(run string) bool {
+	return strings.ContainsAny(run, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
+		strings.ContainsAny(run, "abcdefghijklmnopqrstuvwxyz") &&
+		strings.ContainsAny(run, "0123456789")
+}
+
+// sanitize makes text from the portal safe and short enough for a log line:
+// no PEM blocks, no secret the client knows of, no long base64 runs, no
+// control characters or line breaks, at most limit runes.
+func sanitize(s string, limit int, secrets []string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if i := strings.Index(s, "-----BEGIN"); i >= 0 {
+		s = s[:i] + "[redacted]"
+	}
+	s = redactSecrets(s, secrets)
+	s = longRun.ReplaceAllStringFunc(s, func(run string) string {
+		if looksSecret(run) {
+			return "[redacted]"
+		}
+		return run
+	})
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || !unicode.IsPrint(r)
+	}), " ")
+	if utf8.RuneCountInString(s) > limit {
+		s = string([]rune(s)[:limit]) + "…"
+	}
+	return s
+}
+
+// redactSecrets replaces every secret in s, and every line of a multi-line
+// secret (a PEM, a JSON key file, also with its newlines escaped as \n), so
+// a portal quoting part of an upload does not leak it either.
+func redactSecrets(s string, secrets []string) string {
+	var parts []string
+	for _, secret := range secrets {
+		parts = append(parts, secret)
+		for _, line := range strings.FieldsFunc(strings.ReplaceAll(secret, `\n`, "\n"), func(r rune) bool { return r == '\n' || r == '\r' }) {
+			if line = strings.TrimSpace(line); len(line) >= 16 && !strings.HasPrefix(line, "-----") {
+				parts = append(parts, line)
+			}
+		}
+	}
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			s = strings.ReplaceAll(s, p, "[redacted]")
+		}
+	}
+	return s
+}
+
+// redactErr keeps the chain of err for errors.Is while dropping any secret
+// from its text. Transport errors quote URLs, never headers or bodies, so
+// only the known secrets are looked for.
+func redactErr(err error, secrets []string) error {
+	msg := err.Error()
+	clean := redactSecrets(msg, secrets)
+	if clean == msg {
+		return err
+	}
+	return &redactedError{msg: clean, err: err}
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
