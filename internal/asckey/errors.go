@@ -168,11 +168,15 @@ func errFastlaneJSON() *IntakeError {
 }
 
 func errMultipleKeys(n int) *IntakeError {
+	count := fmt.Sprint(n)
+	if n >= maxPEMBlocks {
+		count += " or more"
+	}
 	return &IntakeError{
 		Reason: ReasonMultipleKeys,
 		title:  "App Store Connect key holds several keys",
-		msg: fmt.Sprintf("Found %d private keys in one value; the action needs exactly one, "+
-			"the AuthKey_XXXXXXXXXX.p8 of the Key ID given. %s", n, storeHint),
+		msg: fmt.Sprintf("Found %s private keys in one value; the action needs exactly one, "+
+			"the AuthKey_XXXXXXXXXX.p8 of the Key ID given. %s", count, storeHint),
 	}
 }
 

@@ -99,7 +99,13 @@ type secretSet struct {
 	material []string
 	seen     map[string]bool
 	lines    []string
+	checks   int // material look-ups done, bounded by maxMaterialChecks
 }
+
+// maxMaterialChecks bounds the search for short lines in the material: a
+// real key has at most a few short lines, and a hostile value must not make
+// SecretLines quadratic.
+const maxMaterialChecks = 64
 
 func (s *secretSet) add(l string) {
 	if !s.seen[l] {
@@ -135,9 +141,13 @@ func (s *secretSet) addLine(line string) {
 
 // isMaterial reports whether a short piece is part of the key's base64.
 func (s *secretSet) isMaterial(l string) bool {
-	if len(l) < minMaterialLine || !isBase64Text(l) {
+	if s.seen[l] {
+		return true
+	}
+	if len(l) < minMaterialLine || !isBase64Text(l) || s.checks >= maxMaterialChecks {
 		return false
 	}
+	s.checks++
 	for _, m := range s.material {
 		if strings.Contains(m, l) {
 			return true
