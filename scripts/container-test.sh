@@ -1,0 +1,441 @@
+#!/usr/bin/env bash
+# container-test.sh: build the action's image from the Dockerfile and run it
+# exactly as the GitHub runner runs a Docker action, against the sandbox's
+# loopback stand-ins of App Store Connect and mos.portal.
+#
+# Unit tests cannot see a Dockerfile that does not build, a wrong entrypoint or
+# an image whose user cannot write /github/file_commands; this can.
+#
+# Needs: root, Debian's apt (docker.io, busybox-static, ca-certificates and
+# openssl are installed when missing), the Go module proxy. No image is pulled:
+# the base images named in the Dockerfile's FROM lines are stood in for with
+# `docker import`. The script starts its own dockerd (no bridge, no iptables,
+# its own socket and data under a temp dir) and stops it on exit.
+#
+# Usage: bash scripts/container-test.sh          (as root; .ci/run calls it)
+# Prints one summary line starting with "container-test: PASS" and exits 0, or
+# says what failed and exits 1. It never passes by skipping.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export GOTOOLCHAIN=go1.26.10
+# Everything about the test's Docker lives in this temp dir; unix socket paths
+# must stay short, so keep it directly under /tmp.
+tmp=$(mktemp -d /tmp/pk-ct.XXXXXX)
+image=publisher-keys:container-test
+version=v0.0.0-container-test
+image_budget=$((15 * 1024 * 1024))
+binary_budget=$((10 * 1024 * 1024))
+
+log() { printf 'container-test: %s\n' "$*"; }
+die() {
+	printf 'container-test: FAIL: %s\n' "$*" >&2
+	exit 1
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+
+dockerd_pid=
+sandbox_pid=
+cleanup() {
+	local rc=$?
+	set +e
+	if [[ -n $sandbox_pid ]]; then
+		kill -TERM "$sandbox_pid" 2>/dev/null
+		wait "$sandbox_pid" 2>/dev/null
+	fi
+	if [[ -n $dockerd_pid ]]; then
+		kill -TERM "$dockerd_pid" 2>/dev/null
+		for _ in $(seq 1 60); do
+			kill -0 "$dockerd_pid" 2>/dev/null || break
+			sleep 0.5
+		done
+		kill -KILL "$dockerd_pid" 2>/dev/null
+		wait "$dockerd_pid" 2>/dev/null
+	fi
+	# Lazily unmount whatever dockerd left mounted under the temp dir before
+	# removing it, deepest first.
+	awk -v t="$tmp/" 'index($2, t) == 1 { print $2 }' /proc/self/mounts | sort -r |
+		while read -r m; do umount -l "$m"; done
+	rm -rf "$tmp"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+[[ $(id -u) -eq 0 ]] || die "run as root: it starts its own dockerd"
+[[ -f $root/Dockerfile ]] || die "no Dockerfile in $root"
+[[ -f $root/action.yml ]] || die "no action.yml in $root"
+
+# --- Tools ------------------------------------------------------------------
+missing=()
+for pkg in docker.io busybox-static ca-certificates openssl; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+	log "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >"$tmp/apt.log" 2>&1 || { cat "$tmp/apt.log"; die "apt-get update failed"; }
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$tmp/apt.log" 2>&1 ||
+		{ tail -n 30 "$tmp/apt.log"; die "apt-get install ${missing[*]} failed"; }
+fi
+# The client from the same package as the daemon, whatever else is on PATH.
+docker_bin=/usr/bin/docker
+[[ -x $docker_bin && -x /usr/sbin/dockerd ]] || die "docker.io did not install /usr/bin/docker and /usr/sbin/dockerd"
+[[ -x /bin/busybox ]] || die "busybox-static did not install /bin/busybox"
+command -v go >/dev/null || die "go is not on PATH"
+
+# --- A Docker engine of our own -----------------------------------------------
+mkdir -p "$tmp/docker/config"
+export DOCKER_HOST="unix://$tmp/docker/docker.sock"
+export DOCKER_CONFIG="$tmp/docker/config" # no credential helpers, no user config
+export DOCKER_BUILDKIT=1                  # as on GitHub's runners
+docker() { "$docker_bin" "$@"; }
+
+log "starting dockerd (no bridge, no iptables) under $tmp/docker"
+dockerd --bridge=none --iptables=false --ip6tables=false \
+	--data-root "$tmp/docker/data" --exec-root "$tmp/docker/exec" \
+	-H "$DOCKER_HOST" --pidfile "$tmp/docker/dockerd.pid" \
+	>"$tmp/docker/dockerd.log" 2>&1 &
+dockerd_pid=$!
+ready=
+for _ in $(seq 1 120); do
+	kill -0 "$dockerd_pid" 2>/dev/null || { tail -n 30 "$tmp/docker/dockerd.log"; die "dockerd exited while starting"; }
+	if docker version >/dev/null 2>&1; then
+		ready=1
+		break
+	fi
+	sleep 0.5
+done
+[[ -n $ready ]] || { tail -n 30 "$tmp/docker/dockerd.log"; die "dockerd did not answer within 60s"; }
+
+# --- Stand-ins for the FROM images ---------------------------------------------
+# golang:X.Y.Z-* is built from busybox (for /bin/sh), the Go X.Y.Z toolchain at
+# /usr/local/go and the machine's CA bundle, with the real image's environment.
+# Any other base is unknown here: fail rather than build something untested.
+import_golang() {
+	local ref=$1 ver=$2 goroot rootfs applet
+	goroot=$(GOTOOLCHAIN="go$ver" go env GOROOT) || die "cannot get the Go $ver toolchain for $ref"
+	[[ -x $goroot/bin/go ]] || die "no go binary in $goroot"
+	rootfs="$tmp/rootfs-golang"
+	mkdir -p "$rootfs"/{bin,etc/ssl/certs,root,tmp,go,usr/local}
+	chmod 1777 "$rootfs/tmp"
+	cp /bin/busybox "$rootfs/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[[ $applet == busybox ]] || ln -sf busybox "$rootfs/bin/$applet"
+	done
+	cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
+	printf 'root:x:0:\n' >"$rootfs/etc/group"
+	log "importing $ref (busybox + Go $ver from $goroot + CA bundle)"
+	# One archive: the rootfs, then GOROOT renamed to usr/local/go.
+	tar --owner=0 --group=0 --transform "s|^$(basename "$goroot")|./usr/local/go|S" -cf - \
+		-C "$rootfs" . -C "$(dirname "$goroot")" "$(basename "$goroot")" | docker import \
+		--change 'ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+		--change "ENV GOLANG_VERSION=$ver" \
+		--change 'ENV GOTOOLCHAIN=local' \
+		--change 'ENV GOPATH=/go' \
+		--change 'WORKDIR /go' \
+		- "$ref" >/dev/null || die "docker import of $ref failed"
+	docker run --rm --network none "$ref" go version | grep -q "go$ver " || die "$ref does not run go $ver"
+}
+
+stages=()
+while read -r kw rest; do
+	[[ ${kw^^} == FROM ]] || continue
+	# shellcheck disable=SC2086 # split the FROM line into words on purpose
+	set -- $rest
+	while [[ ${1:-} == --* ]]; do shift; done
+	ref=${1:?"FROM without an image in Dockerfile"}
+	[[ ${2:-} =~ ^[Aa][Ss]$ ]] && stages+=("${3:?}")
+	if [[ $ref == scratch || " ${stages[*]} " == *" $ref "* ]]; then
+		continue
+	elif [[ $ref =~ ^golang:([0-9]+\.[0-9]+\.[0-9]+)(-[a-z]+)?$ ]]; then
+		import_golang "$ref" "${BASH_REMATCH[1]}"
+	else
+		die "no stand-in for base image $ref: teach scripts/container-test.sh to build one"
+	fi
+done <"$root/Dockerfile"
+
+# --- Build: cold, warm, and with the legacy builder ----------------------------
+build() { # build LOG TAG [docker build args...]
+	local logf=$1 tag=$2
+	shift 2
+	docker build --network host --progress=plain \
+		--build-arg GOPROXY="$(go env GOPROXY)" \
+		--build-arg REVISION="$(git -C "$root" rev-parse HEAD 2>/dev/null || echo unknown)" \
+		-t "$tag" -f "$root/Dockerfile" "$@" "$root" >"$logf" 2>&1 ||
+		{ tail -n 40 "$logf"; die "docker build failed (log above)"; }
+}
+
+log "cold build (empty build cache, empty module cache)"
+t0=$(now_ms)
+build "$tmp/build-cold.log" "$image-cold" --no-cache --build-arg VERSION="$version-cold"
+cold_ms=$(($(now_ms) - t0))
+
+# A new VERSION invalidates only the layers after the module download, as a
+# code change does: the modules must come from the cache.
+log "warm build (modules cached, binary rebuilt)"
+t0=$(now_ms)
+build "$tmp/build-warm.log" "$image" --build-arg VERSION="$version"
+warm_ms=$(($(now_ms) - t0))
+grep -A2 'RUN go mod download' "$tmp/build-warm.log" | grep -q CACHED ||
+	{ cat "$tmp/build-warm.log"; die "warm build downloaded the modules again: the cached layer did not hold"; }
+
+# Self-hosted runners with Docker < 23 build actions with the legacy builder.
+log "legacy builder build (DOCKER_BUILDKIT=0)"
+t0=$(now_ms)
+DOCKER_BUILDKIT=0 build "$tmp/build-legacy.log" "$image-legacy" --build-arg VERSION="$version"
+legacy_ms=$(($(now_ms) - t0))
+
+# --- What is in the image -------------------------------------------------------
+# Failures from here on are counted, so that one run shows all that is wrong.
+failures=0
+quiet=
+fail() {
+	[[ -n $quiet ]] || printf 'container-test:   - %s\n' "$*" >&2
+	failures=$((failures + 1))
+}
+
+image_bytes=$(docker image inspect -f '{{.Size}}' "$image")
+user=$(docker image inspect -f '{{.Config.User}}' "$image")
+entrypoint=$(docker image inspect -f '{{json .Config.Entrypoint}}' "$image")
+label_version=$(docker image inspect -f '{{index .Config.Labels "org.opencontainers.image.version"}}' "$image")
+[[ -z $user ]] || fail "image sets USER $user: GitHub requires the default (root) user"
+[[ $entrypoint == '["/publisher-keys"]' ]] || fail "entrypoint is $entrypoint, want [\"/publisher-keys\"]"
+[[ $label_version == "$version" ]] || fail "label org.opencontainers.image.version is '$label_version', want $version"
+
+mkdir -p "$tmp/save"
+docker save "$image" | tar -C "$tmp/save" -xf -
+find "$tmp/save" -name layer.tar -exec tar -tf {} \; | sed 's|^\./||; s|/$||' | sort -u >"$tmp/files"
+printf '%s\n' etc etc/ssl etc/ssl/certs etc/ssl/certs/ca-certificates.crt publisher-keys | sort >"$tmp/files-want"
+diff -u "$tmp/files-want" "$tmp/files" >&2 ||
+	fail "the image holds other files than the binary and the CA bundle (diff above)"
+
+docker create --name pk-ct-extract "$image" >/dev/null
+docker cp pk-ct-extract:/publisher-keys "$tmp/publisher-keys" >/dev/null
+docker rm pk-ct-extract >/dev/null
+binary_bytes=$(stat -c %s "$tmp/publisher-keys")
+((image_bytes < image_budget)) || fail "image is $(mib "$image_bytes"), over the $(mib "$image_budget") budget"
+((binary_bytes < binary_budget)) || fail "binary is $(mib "$binary_bytes"), over the $(mib "$binary_budget") budget"
+
+# --- The sandbox's stand-ins, on loopback ------------------------------------------
+# The binary from the image is static: it runs on the host as the sandbox.
+mkdir -p "$tmp/sandbox"
+chmod 755 "$tmp/publisher-keys"
+"$tmp/publisher-keys" sandbox -serve -dir "$tmp/sandbox" >"$tmp/sandbox.log" 2>&1 &
+sandbox_pid=$!
+for _ in $(seq 1 100); do
+	[[ -e $tmp/sandbox/ready ]] && break
+	kill -0 "$sandbox_pid" 2>/dev/null || { cat "$tmp/sandbox.log"; die "sandbox -serve exited"; }
+	sleep 0.1
+done
+[[ -e $tmp/sandbox/ready ]] || { cat "$tmp/sandbox.log"; die "sandbox -serve was not ready within 10s"; }
+sb() { cat "$tmp/sandbox/$1"; }
+key_id=$(sb asc-key-id)
+[[ $key_id =~ ^[A-Z0-9]{10}$ ]] || die "sandbox wrote an odd Key ID"
+apps=()
+for app in $(sb mos-apps | tr ',' ' '); do apps+=("$app"); done
+((${#apps[@]})) || die "sandbox wrote no mos-apps"
+
+# A P-256 key the App Store Connect stand-in has never seen.
+openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null |
+	openssl pkcs8 -topk8 -nocrypt -out "$tmp/other-key.p8" 2>/dev/null
+grep -q 'BEGIN PRIVATE KEY' "$tmp/other-key.p8" || die "openssl did not make a test key"
+
+# --- Running the image as the runner does -----------------------------------------
+inputs=()
+while IFS= read -r name; do inputs+=("$name"); done < <(
+	awk '/^inputs:/ { on = 1; next } /^[^ #]/ { on = 0 }
+	     on && /^  [A-Za-z0-9_-]+:/ { sub(/^  /, ""); sub(/:.*/, ""); print }' "$root/action.yml"
+)
+((${#inputs[@]} >= 5)) || die "found only ${#inputs[@]} inputs in action.yml"
+
+# run_case IMAGE CASE input=value... : a fresh workspace and file_commands folder,
+# files created beforehand as the runner does, every input of action.yml passed
+# by name (hyphens kept, empty unless given), values through the environment so
+# that no key appears on a command line.
+run_case() {
+	local img=$1 case=$2 kv name value
+	shift 2
+	local dir="$tmp/cases/$case"
+	mkdir -p "$dir/workspace" "$dir/file_commands" "$dir/home"
+	local fc="$dir/file_commands" id=$RANDOM$RANDOM
+	for f in set_output set_env add_path save_state step_summary; do
+		: >"$fc/${f}_$id"
+		chmod 644 "$fc/${f}_$id"
+	done
+	declare -A given=()
+	for kv in "$@"; do given[${kv%%=*}]=${kv#*=}; done
+	for name in "${!given[@]}"; do
+		[[ " ${inputs[*]} " == *" $name "* ]] || die "case $case sets input $name, which action.yml does not declare"
+	done
+	local assign=() eargs=()
+	for name in "${inputs[@]}"; do
+		value=${given[$name]:-}
+		assign+=("INPUT_${name^^}=$value")
+		eargs+=(-e "INPUT_${name^^}")
+	done
+	[[ -d $dir/keys ]] && cp -r "$dir/keys" "$dir/workspace/"
+	set +e
+	env "${assign[@]}" timeout 180 "$docker_bin" run --rm --name "pk-ct-$case" \
+		--network host --workdir /github/workspace \
+		-v "$dir/workspace:/github/workspace" \
+		-v "$fc:/github/file_commands" \
+		-v "$dir/home:/github/home" \
+		-e HOME=/github/home -e CI=true -e GITHUB_ACTIONS=true -e RUNNER_OS=Linux \
+		-e GITHUB_WORKSPACE=/github/workspace \
+		-e GITHUB_OUTPUT="/github/file_commands/set_output_$id" \
+		-e GITHUB_ENV="/github/file_commands/set_env_$id" \
+		-e GITHUB_PATH="/github/file_commands/add_path_$id" \
+		-e GITHUB_STATE="/github/file_commands/save_state_$id" \
+		-e GITHUB_STEP_SUMMARY="/github/file_commands/step_summary_$id" \
+		"${eargs[@]}" "$img" >"$dir/stdout" 2>"$dir/stderr"
+	echo $? >"$dir/rc"
+	set -e
+	"$docker_bin" rm -f "pk-ct-$case" >/dev/null 2>&1 || true
+	ln -sf "$fc/set_output_$id" "$dir/outputs"
+	ln -sf "$fc/step_summary_$id" "$dir/summary"
+}
+
+# output CASE NAME: the value of an output, in either file-command form
+# (name=value, or name<<DELIM ... DELIM); the last one written wins.
+output() {
+	awk -v want="$2" '
+		delim != "" { if ($0 == delim) { delim = ""; if (n == want) { val = buf; found = 1 } } else { buf = buf (buf == "" ? "" : "\n") $0 } next }
+		/^[^=<]+<</ { n = substr($0, 1, index($0, "<<") - 1); delim = substr($0, index($0, "<<") + 2); buf = ""; next }
+		/^[^=]+=/ { n = substr($0, 1, index($0, "=") - 1); if (n == want) { val = substr($0, index($0, "=") + 1); found = 1 } }
+		END { if (found) print val; else exit 3 }' "$tmp/cases/$1/outputs"
+}
+
+want_rc() { [[ $(cat "$tmp/cases/$1/rc") == "$2" ]] || fail "$1: exit code $(cat "$tmp/cases/$1/rc"), want $2"; }
+want_output() { # CASE NAME ERE
+	local v
+	v=$(output "$1" "$2") || { fail "$1: no output $2"; return; }
+	[[ $v =~ $3 ]] || fail "$1: output $2 is '$v', want /$3/"
+}
+want_stdout() { grep -Eq -- "$2" "$tmp/cases/$1/stdout" || fail "$1: no line matching /$2/ on stdout"; }
+want_summary() { grep -Eq -- "$2" "$tmp/cases/$1/summary" || fail "$1: step summary has no line matching /$2/"; }
+want_results() { # CASE STATUS: one result per app, each with STATUS
+	local r app
+	r=$(output "$1" results) || { fail "$1: no output results"; return; }
+	[[ $r == \[*\] ]] || fail "$1: results is not a JSON array: $r"
+	for app in "${apps[@]}"; do
+		grep -Eq "\"app\": *\"$app\"[^}]*\"status\": *\"$2\"|\"status\": *\"$2\"[^}]*\"app\": *\"$app\"" <<<"$r" ||
+			fail "$1: results has no status $2 for app $app: $r"
+	done
+}
+# No secret outside the ::add-mask:: commands that register it.
+want_no_secrets() {
+	local d="$tmp/cases/$1" s
+	while IFS= read -r s; do
+		[[ ${#s} -ge 8 ]] || continue
+		if grep -v '^::add-mask::' "$d/stdout" "$d/stderr" | grep -qF -- "$s" ||
+			grep -qF -- "$s" "$d/outputs" "$d/summary"; then
+			fail "$1: a secret (a key line or the mos token) appears in the log, outputs or summary"
+			return
+		fi
+	done < <(grep -hv -- '-----' "$tmp/sandbox/asc-key.p8" "$tmp/other-key.p8"; sb mos-token; echo)
+}
+report() { # CASE: print what the case showed when it failed, masks removed
+	local d="$tmp/cases/$1"
+	printf -- '--- %s: exit %s; stdout and stderr:\n' "$1" "$(cat "$d/rc")" >&2
+	grep -hv '^::add-mask::' "$d/stdout" "$d/stderr" | tail -n 40 >&2 || true
+	printf -- '--- outputs:\n' >&2
+	cat "$d/outputs" >&2 || true
+	printf -- '--- summary:\n' >&2
+	cat "$d/summary" >&2 || true
+}
+mark=$failures
+verdict() { # CASE DESCRIPTION: after a case's assertions
+	want_no_secrets "$1"
+	if ((failures > mark)); then
+		report "$1"
+	else
+		log "ok   $1: $2"
+	fi
+	mark=$failures
+}
+
+fp_re='^SHA256:[A-Za-z0-9+/]{43}$'
+common_inputs=(asc-issuer-id="$(sb asc-issuer-id)" asc-api-url="$(sb asc-api-url)"
+	mos-url="$(sb mos-url)" mos-token="$(sb mos-token)" mos-project="$(sb mos-project)"
+	mos-apps="$(sb mos-apps)")
+
+run_case "$image" good-sync "${common_inputs[@]}" asc-key="$(sb asc-key.p8)" asc-key-id="$key_id"
+want_rc good-sync 0
+want_output good-sync valid '^true$'
+want_output good-sync uploaded '^true$'
+want_output good-sync asc-key-id "^$key_id\$"
+want_output good-sync asc-fingerprint "$fp_re"
+want_results good-sync uploaded
+want_stdout good-sync "$version"
+want_summary good-sync "^\|.*$key_id"
+want_summary good-sync 'SHA256:'
+verdict good-sync "good key, sync: valid, uploaded to every app"
+fingerprint=$(output good-sync asc-fingerprint || true)
+
+run_case "$image" good-again "${common_inputs[@]}" asc-key="$(sb asc-key.p8)" asc-key-id="$key_id"
+want_rc good-again 0
+want_output good-again valid '^true$'
+want_output good-again uploaded '^false$'
+want_results good-again unchanged
+verdict good-again "same key again: nothing uploaded"
+
+run_case "$image" other-key "${common_inputs[@]}" asc-key="$(cat "$tmp/other-key.p8")" asc-key-id="$key_id"
+want_rc other-key 1
+want_output other-key valid '^false$'
+want_output other-key uploaded '^false$'
+want_stdout other-key '^::error .*title=[^:,]+'
+want_summary other-key "^\|.*$key_id"
+verdict other-key "a key App Store Connect does not know: invalid, nothing uploaded"
+
+run_case "$image" unknown-key-id "${common_inputs[@]}" asc-key="$(sb asc-key.p8)" asc-key-id=ZZZZZ99999
+want_rc unknown-key-id 1
+want_output unknown-key-id valid '^false$'
+want_stdout unknown-key-id '^::error .*title=[^:,]+'
+want_summary unknown-key-id 'ZZZZZ99999'
+verdict unknown-key-id "a Key ID App Store Connect does not know: invalid"
+
+# asc-key-file, relative to the workspace, Key ID taken from the file name;
+# check mode also proves that the bad keys above replaced nothing.
+mkdir -p "$tmp/cases/key-file/keys"
+cp "$tmp/sandbox/asc-key.p8" "$tmp/cases/key-file/keys/AuthKey_$key_id.p8"
+run_case "$image" key-file "${common_inputs[@]}" asc-key-file="keys/AuthKey_$key_id.p8" mode=check
+want_rc key-file 0
+want_output key-file valid '^true$'
+want_output key-file asc-key-id "^$key_id\$"
+[[ $(output key-file asc-fingerprint || true) == "$fingerprint" ]] ||
+	fail "key-file: asc-fingerprint differs from the one of the same key given inline"
+want_results key-file in-sync
+verdict key-file "asc-key-file in the workspace, check mode: in sync everywhere"
+
+# The legacy builder's image must behave the same.
+run_case "$image-legacy" legacy "${common_inputs[@]}" asc-key="$(sb asc-key.p8)" asc-key-id="$key_id" mode=check
+want_rc legacy 0
+want_output legacy valid '^true$'
+want_results legacy in-sync
+verdict legacy "image from the legacy builder, check mode: in sync"
+
+((failures == 0)) || die "$failures assertion(s) failed (details above)"
+
+# The harness must see a broken image: the same image with a non-root USER
+# (which GitHub forbids) has to fail the good-key check.
+printf 'FROM %s\nUSER 65534\n' "$image" | docker build -q -t "$image-nonroot" - >/dev/null ||
+	die "could not build the non-root variant"
+run_case "$image-nonroot" nonroot "${common_inputs[@]}" asc-key="$(sb asc-key.p8)" asc-key-id="$key_id" mode=check
+quiet=1
+want_rc nonroot 0
+want_output nonroot valid '^true$'
+quiet=
+if ((failures == 0)); then
+	report nonroot
+	die "an image running as a non-root user passed: the test cannot see that breakage"
+fi
+log "ok   nonroot: the same image with USER 65534 fails, as it would on GitHub: exit $(cat "$tmp/cases/nonroot/rc"), no outputs; it said:"
+grep -hv '^::add-mask::' "$tmp/cases/nonroot/stdout" "$tmp/cases/nonroot/stderr" |
+	grep -E 'error|denied' | head -n 3 | sed 's/^/container-test:        /' || true
+
+log "PASS image $(mib "$image_bytes") (budget $(mib "$image_budget")), binary $(mib "$binary_bytes") (budget $(mib "$binary_budget")), build cold $(secs "$cold_ms")s, warm (modules cached) $(secs "$warm_ms")s, legacy builder $(secs "$legacy_ms")s"
