@@ -1,0 +1,248 @@
+package play
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/mos-tools/publisher-keys/internal/httpx"
+	"github.com/mos-tools/publisher-keys/internal/playkey"
+)
+
+// concurrency bounds the packages checked at once.
+const concurrency = 4
+
+// deleteTimeout bounds the clean-up of one edit. It runs on a context of its
+// own, so an edit is deleted even when the run is cancelled right after it
+// was opened.
+const deleteTimeout = 15 * time.Second
+
+// Client checks a service-account key against Google.
+type Client struct {
+	BaseURL *url.URL              // the Play API, e.g. https://androidpublisher.googleapis.com
+	HTTP    *retryablehttp.Client // the retrying client of package httpx
+	Key     *playkey.Key          // the key to check; its token_uri was vetted by playkey.Parse
+	Now     func() time.Time      // the clock; nil means time.Now
+	// OnSecret receives the signed assertion and the access token as soon
+	// as they exist, before they could appear anywhere, so the caller can
+	// register them with ::add-mask::. Nil means nobody is told.
+	OnSecret func(string)
+}
+
+// Result is what the check found.
+type Result struct {
+	ClientEmail  string
+	PrivateKeyID string
+	// TokenOK is true when Google issued an access token for the key.
+	TokenOK bool
+	// Packages lists each package once, in the order given.
+	Packages []PackageResult
+}
+
+// PackageResult is the outcome for one package.
+type PackageResult struct {
+	Package string
+	// Err is nil when an edit could be opened, that is the service account
+	// may manage the app; else an *APIError naming the package.
+	Err error
+	// Warning is set when the edit could not be deleted afterwards. It
+	// expires by itself; the key is fine.
+	Warning string
+}
+
+// PackageNameError reports a package name that cannot be an Android
+// application ID; it is refused before any request.
+type PackageNameError struct {
+	Package string
+}
+
+// Title is a short heading for the error.
+func (e *PackageNameError) Title() string { return "Invalid Play package name" }
+
+func (e *PackageNameError) Error() string {
+	return fmt.Sprintf("Input play-package-names holds %q, which is not an Android package name (like com.example.app: two or more dot-separated parts of letters, digits and underscores, each starting with a letter). Give the application IDs as shown in Play Console.", e.Package)
+}
+
+var editIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+var packageRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$`)
+
+// Check obtains an access token for the key and, for each package, opens an
+// edit and deletes it again. With no packages it only proves that Google
+// accepts the key. The error is a *TokenError when no token was issued,
+// else the errors.Join of the packages' *APIErrors, each naming its package;
+// Result is never nil and lists what was found either way.
+//
+// Opening an edit invalidates an open edit of the same service account for
+// the same app, so Check must not run while a release with this service
+// account is uploading to one of the packages.
+func (c *Client) Check(ctx context.Context, packages []string) (*Result, error) {
+	res := &Result{}
+	if c.Key == nil || c.Key.Private == nil || c.HTTP == nil || c.BaseURL == nil {
+		return res, errors.New("play: client needs a key, an HTTP client and a base URL")
+	}
+	res.ClientEmail, res.PrivateKeyID = c.Key.ClientEmail, c.Key.PrivateKeyID
+
+	var bad []error
+	var pkgs []string
+	seen := map[string]bool{}
+	for _, p := range packages {
+		if !packageRe.MatchString(p) || len(p) > 255 {
+			bad = append(bad, &PackageNameError{Package: p})
+			continue
+		}
+		if !seen[p] {
+			seen[p] = true
+			pkgs = append(pkgs, p)
+		}
+	}
+	if len(bad) > 0 {
+		return res, errors.Join(bad...)
+	}
+
+	tok, err := c.token(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.TokenOK = true
+
+	res.Packages = make([]PackageResult, len(pkgs))
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i, p := range pkgs {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			res.Packages[i] = c.checkPackage(ctx, tok, p)
+		})
+	}
+	wg.Wait()
+	var errs []error
+	for _, p := range res.Packages {
+		if p.Err != nil {
+			errs = append(errs, p.Err)
+		}
+	}
+	return res, errors.Join(errs...)
+}
+
+func (c *Client) checkPackage(ctx context.Context, tok, pkg string) (res PackageResult) {
+	res.Package = pkg
+	ed, err := c.insertEdit(ctx, tok, pkg)
+	if err != nil {
+		res.Err = err
+		return res
+	}
+	// Whatever happens from here on, the edit is deleted again.
+	defer func() { res.Warning = c.deleteEdit(ctx, tok, pkg, ed) }()
+	return res
+}
+
+type appEdit struct {
+	ID                string `json:"id"`
+	ExpiryTimeSeconds string `json:"expiryTimeSeconds"`
+}
+
+func (c *Client) editsURL(pkg string, id ...string) string {
+	elems := append([]string{"androidpublisher", "v3", "applications", pkg, "edits"}, id...)
+	return c.BaseURL.JoinPath(elems...).String()
+}
+
+// insertEdit opens an edit of pkg: POST …/applications/{pkg}/edits.
+func (c *Client) insertEdit(ctx context.Context, tok, pkg string) (appEdit, error) {
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.editsURL(pkg), []byte("{}"))
+	if err != nil {
+		return appEdit{}, fmt.Errorf("failed to build the request for %s: %w", pkg, err)
+	}
+	setHeaders(req, tok)
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		e := &APIError{Kind: APINetwork, Package: pkg, ClientEmail: c.Key.ClientEmail, Err: err}
+		if ctx.Err() != nil {
+			e.Kind, e.Err = APITimeout, ctx.Err()
+		}
+		return appEdit{}, e
+	}
+	body, err := httpx.ReadBody(resp, httpx.MaxBody)
+	if err != nil {
+		return appEdit{}, &APIError{Kind: APIMalformed, Package: pkg, Status: resp.StatusCode, ClientEmail: c.Key.ClientEmail, Err: err}
+	}
+	switch {
+	case httpx.IsRedirect(resp):
+		return appEdit{}, &APIError{Kind: APIRedirect, Package: pkg, Status: resp.StatusCode, ClientEmail: c.Key.ClientEmail}
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		return appEdit{}, c.apiErrorFrom(pkg, resp.StatusCode, body)
+	}
+	var ed appEdit
+	// The ID goes into the delete URL: only what Google's IDs are made of.
+	if json.Unmarshal(body, &ed) != nil || !editIDRe.MatchString(ed.ID) {
+		return appEdit{}, &APIError{Kind: APIMalformed, Package: pkg, Status: resp.StatusCode, ClientEmail: c.Key.ClientEmail}
+	}
+	return ed, nil
+}
+
+// deleteEdit deletes the edit on a fresh short context, so it also runs
+// when ctx is done. It returns a warning when the edit may still be open.
+func (c *Client) deleteEdit(ctx context.Context, tok, pkg string, ed appEdit) string {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deleteTimeout)
+	defer cancel()
+	warn := func(why string) string {
+		expiry := "within the hour"
+		if secs, err := strconv.ParseInt(ed.ExpiryTimeSeconds, 10, 64); err == nil {
+			expiry = "at " + time.Unix(secs, 0).UTC().Format(time.RFC3339)
+		}
+		return fmt.Sprintf("The edit opened to check %s could not be deleted (%s); Google discards it %s. A release with this service account started before then must open a new edit.", pkg, why, expiry)
+	}
+	req, err := retryablehttp.NewRequestWithContext(dctx, http.MethodDelete, c.editsURL(pkg, ed.ID), nil)
+	if err != nil {
+		return warn("the request could not be built")
+	}
+	setHeaders(req, tok)
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return warn("no answer: " + err.Error())
+	}
+	body, _ := httpx.ReadBody(resp, httpx.MaxBody)
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode <= 299:
+		return ""
+	case resp.StatusCode == http.StatusNotFound:
+		return "" // already gone
+	case resp.StatusCode == http.StatusBadRequest:
+		var g googleError
+		if json.Unmarshal(body, &g) == nil && containsFold(g.Error.Message, "has been deleted") {
+			return "" // invalidated by a newer edit: gone as well
+		}
+	}
+	return warn(fmt.Sprintf("HTTP %d", resp.StatusCode))
+}
+
+func setHeaders(req *retryablehttp.Request, tok string) {
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", "application/json")
+	if req.Method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json")
+	}
+}
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Client) secret(s string) {
+	if c.OnSecret != nil && s != "" {
+		c.OnSecret(s)
+	}
+}

@@ -1,0 +1,245 @@
+package play
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// APIErrorKind classifies why an edit of a package could not be opened.
+type APIErrorKind string
+
+// The classes of Play API failures.
+const (
+	APIPackageNotFound   APIErrorKind = "package-not-found"  // 404: no such app, or never uploaded
+	APIPermissionDenied  APIErrorKind = "permission-denied"  // 403: not invited for this app
+	APIDisabled          APIErrorKind = "api-disabled"       // 403 SERVICE_DISABLED / accessNotConfigured
+	APIProjectNotLinked  APIErrorKind = "project-not-linked" // 403 projectNotLinked (older Play Console setups)
+	APIUnauthenticated   APIErrorKind = "unauthenticated"    // 401: the access token was refused
+	APIScopeInsufficient APIErrorKind = "scope-insufficient" // 403 ACCESS_TOKEN_SCOPE_INSUFFICIENT
+	APIRateLimited       APIErrorKind = "rate-limited"       // 429 after retries
+	APIUnavailable       APIErrorKind = "unavailable"        // 5xx after retries
+	APIRedirect          APIErrorKind = "redirect"
+	APIMalformed         APIErrorKind = "malformed" // an answer that cannot be read
+	APINetwork           APIErrorKind = "network"
+	APITimeout           APIErrorKind = "timeout"
+	APIOther             APIErrorKind = "other"
+)
+
+// APIError reports that Google Play refused or failed to open an edit of
+// one package. Its message names the package.
+type APIError struct {
+	Kind          APIErrorKind
+	Package       string
+	Status        int      // HTTP status; 0 if no answer came
+	GoogleStatus  string   // error.status, e.g. PERMISSION_DENIED
+	Message       string   // error.message, shortened
+	Reasons       []string // errors[].reason and the reasons of ErrorInfo details
+	ClientEmail   string
+	ProjectNumber string // the Cloud project, for APIDisabled
+	Err           error  // the network cause, if any
+}
+
+// Title is a short heading for the error.
+func (e *APIError) Title() string {
+	switch e.Kind {
+	case APIPackageNotFound:
+		return "Play package not found: " + e.Package
+	case APIPermissionDenied, APIProjectNotLinked:
+		return "No Play Console access to " + e.Package
+	case APIDisabled:
+		return "Google Play Android Developer API disabled"
+	case APIUnauthenticated, APIScopeInsufficient:
+		return "Google Play refused the access token"
+	case APIRateLimited:
+		return "Google Play rate limit"
+	case APIUnavailable:
+		return "Google Play unavailable"
+	case APINetwork, APITimeout:
+		return "Google Play unreachable"
+	}
+	return "Google Play check failed for " + e.Package
+}
+
+func (e *APIError) Error() string {
+	said := e.said()
+	switch e.Kind {
+	case APIPackageNotFound:
+		return fmt.Sprintf("Google Play has no app %s for service account %s%s. Check the package name and that the app belongs to the developer account that invited the service account; a new app needs its first build uploaded by hand in Play Console before the API can see it.",
+			e.Package, e.ClientEmail, said)
+	case APIPermissionDenied:
+		return fmt.Sprintf("Service account %s may not manage %s%s. Invite it in Play Console → Users and permissions and give it access to this app with the release permissions; new grants can take 24–36 hours to take effect.",
+			e.ClientEmail, e.Package, said)
+	case APIProjectNotLinked:
+		return fmt.Sprintf("While checking %s: the Cloud project of service account %s is not linked to the Play developer account%s. Invite the service account in Play Console → Users and permissions; grants can take 24–36 hours to take effect.",
+			e.Package, e.ClientEmail, said)
+	case APIDisabled:
+		return fmt.Sprintf("The Google Play Android Developer API is not enabled in Google Cloud project %s, the project of service account %s (checking %s). Enable it at %s, wait a few minutes, and run again.",
+			e.ProjectNumber, e.ClientEmail, e.Package, EnableURL(e.ProjectNumber))
+	case APIUnauthenticated:
+		return fmt.Sprintf("While checking %s: Google Play refused the access token just issued to service account %s%s. Run again; if it persists, create a new JSON key.",
+			e.Package, e.ClientEmail, said)
+	case APIScopeInsufficient:
+		return fmt.Sprintf("While checking %s: Google Play says the access token of service account %s lacks scope %s%s. Run again; if it persists, check the organisation policies of the Cloud project.",
+			e.Package, e.ClientEmail, Scope, said)
+	case APIRateLimited:
+		return fmt.Sprintf("Google Play answered 429 for %s even after retries: the Play Developer API quota is spent. Run again later.", e.Package)
+	case APIUnavailable:
+		return fmt.Sprintf("Google Play answered %d for %s even after retries. This is on Google's side; run again later.", e.Status, e.Package)
+	case APIRedirect:
+		return fmt.Sprintf("Google Play answered %d, a redirect, when opening an edit of %s; the action does not follow redirects with an access token. Check input play-api-url.", e.Status, e.Package)
+	case APIMalformed:
+		return fmt.Sprintf("Google Play answered %d with a body that could not be read when opening an edit of %s. Check input play-api-url, or run again later.", e.Status, e.Package)
+	case APINetwork:
+		return fmt.Sprintf("Could not reach Google Play to open an edit of %s: %v. Check the runner's network and run again.", e.Package, e.Err)
+	case APITimeout:
+		return fmt.Sprintf("Gave up waiting for Google Play to open an edit of %s: the run's time ran out. Run again, or raise input timeout.", e.Package)
+	}
+	if said == "" {
+		said = fmt.Sprintf(" (HTTP %d)", e.Status)
+	}
+	return fmt.Sprintf("Google Play refused to open an edit of %s for service account %s%s. Run again later; if it persists, check input play-package-names and the app in Play Console.", e.Package, e.ClientEmail, said)
+}
+
+func (e *APIError) Unwrap() error { return e.Err }
+
+func (e *APIError) said() string {
+	var parts []string
+	if e.Status != 0 {
+		parts = append(parts, fmt.Sprint(e.Status))
+	}
+	if e.GoogleStatus != "" {
+		parts = append(parts, e.GoogleStatus)
+	}
+	s := strings.Join(parts, " ")
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+// EnableURL is the page of Google Cloud console that enables the Google Play
+// Android Developer API in a project (given by number or ID).
+func EnableURL(project string) string {
+	const page = "https://console.developers.google.com/apis/api/androidpublisher.googleapis.com/overview"
+	if project == "" {
+		return page
+	}
+	return page + "?project=" + project
+}
+
+// googleError is Google's JSON error body.
+type googleError struct {
+	Error struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Status  string `json:"status"`
+		Errors  []struct {
+			Reason  string `json:"reason"`
+			Message string `json:"message"`
+		} `json:"errors"`
+		Details []struct {
+			Type     string            `json:"@type"`
+			Reason   string            `json:"reason"`
+			Metadata map[string]string `json:"metadata"`
+		} `json:"details"`
+	} `json:"error"`
+}
+
+var (
+	projectInMessage = regexp.MustCompile(`project ([A-Za-z0-9-]{1,64}) before`)
+	projectInURL     = regexp.MustCompile(`[?&]project=([A-Za-z0-9-]{1,64})`)
+	safeProject      = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+)
+
+// apiErrorFrom turns a non-2xx answer of the Play API into an *APIError.
+func (c *Client) apiErrorFrom(pkg string, status int, body []byte) *APIError {
+	e := &APIError{Package: pkg, Status: status, ClientEmail: c.Key.ClientEmail}
+	var g googleError
+	parsed := json.Unmarshal(body, &g) == nil && (g.Error.Code != 0 || g.Error.Message != "")
+	if parsed {
+		e.GoogleStatus = clean(g.Error.Status, 40)
+		e.Message = clean(g.Error.Message, 300)
+		for _, x := range g.Error.Errors {
+			e.Reasons = appendReason(e.Reasons, x.Reason)
+		}
+		for _, d := range g.Error.Details {
+			if strings.HasSuffix(d.Type, "google.rpc.ErrorInfo") {
+				e.Reasons = appendReason(e.Reasons, d.Reason)
+			}
+		}
+	}
+	has := func(r string) bool { return slices.Contains(e.Reasons, r) }
+	msg := strings.ToLower(e.Message)
+	switch {
+	case status == http.StatusTooManyRequests:
+		e.Kind = APIRateLimited
+	case status >= 500:
+		e.Kind = APIUnavailable
+	case !parsed:
+		e.Kind = APIMalformed
+	case has("SERVICE_DISABLED") || has("accessNotConfigured") || strings.Contains(msg, "has not been used in project"):
+		e.Kind = APIDisabled
+		e.ProjectNumber = projectOf(g, e.Message, c.Key.ProjectID)
+		// The message repeats the link; the error says it once.
+		e.Message = ""
+	case has("projectNotLinked"):
+		e.Kind = APIProjectNotLinked
+	case has("ACCESS_TOKEN_SCOPE_INSUFFICIENT") || has("insufficientPermissions"):
+		e.Kind = APIScopeInsufficient
+	case status == http.StatusNotFound:
+		e.Kind = APIPackageNotFound
+	case status == http.StatusForbidden,
+		// Older answers use 401 with reason permissionDenied for a missing grant.
+		status == http.StatusUnauthorized && (has("permissionDenied") || strings.Contains(msg, "insufficient permissions")):
+		e.Kind = APIPermissionDenied
+	case status == http.StatusUnauthorized:
+		e.Kind = APIUnauthenticated
+	default:
+		e.Kind = APIOther
+	}
+	return e
+}
+
+func appendReason(rs []string, r string) []string {
+	r = clean(r, 60)
+	if r == "" || slices.Contains(rs, r) {
+		return rs
+	}
+	return append(rs, r)
+}
+
+// projectOf finds the Cloud project of a SERVICE_DISABLED answer: in the
+// ErrorInfo metadata, else in the message, else the key file's project_id.
+func projectOf(g googleError, message, fallback string) string {
+	for _, d := range g.Error.Details {
+		if d.Reason != "SERVICE_DISABLED" {
+			continue
+		}
+		if p, ok := strings.CutPrefix(d.Metadata["consumer"], "projects/"); ok && safeProject.MatchString(p) {
+			return p
+		}
+		if p := d.Metadata["containerInfo"]; safeProject.MatchString(p) {
+			return p
+		}
+	}
+	for _, re := range []*regexp.Regexp{projectInMessage, projectInURL} {
+		if m := re.FindStringSubmatch(message); m != nil {
+			return m[1]
+		}
+	}
+	if safeProject.MatchString(fallback) {
+		return fallback
+	}
+	return ""
+}
+
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
