@@ -1,0 +1,194 @@
+// Package action is the GitHub Actions side of the tool: it reads the inputs,
+// masks every secret before anything is printed, runs the store checks and
+// the mos.portal sync, and reports through outputs, annotations and the step
+// summary. Everything it touches from the process comes in through Deps, so
+// tests run it in parallel with their own environment and files.
+package action
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/mos-tools/publisher-keys/internal/version"
+)
+
+// Deps is what Run takes from the process.
+type Deps struct {
+	Getenv func(string) string // the environment (INPUT_*, GITHUB_*)
+	Stdout io.Writer           // the job log
+	Now    func() time.Time    // the clock (tokens, key ages)
+	// Transport, if set, replaces the HTTP transport of every client; tests
+	// and the sandbox leave it nil.
+	Transport http.RoundTripper
+}
+
+// ErrFailed is returned when the run reported a failure through annotations:
+// an invalid key, a failed or drifted app. The details are in the log.
+var ErrFailed = errors.New("the key check or the mos.portal sync failed; see the errors above")
+
+// Run is the action: check the keys, sync them, report. It returns ErrFailed
+// (or a wrapped cause) when the step must fail.
+func Run(ctx context.Context, d Deps) error {
+	if d.Getenv == nil {
+		d.Getenv = os.Getenv
+	}
+	if d.Stdout == nil {
+		d.Stdout = os.Stdout
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	// Stores run concurrently; each line they print is one Write.
+	out := &lockedWriter{w: d.Stdout}
+	gh := githubactions.New(githubactions.WithGetenv(d.Getenv), githubactions.WithWriter(out))
+	r := &run{gh: gh, deps: d}
+	return r.do(ctx)
+}
+
+// run is the state of one action run.
+type run struct {
+	gh     *githubactions.Action
+	deps   Deps
+	cfg    *config
+	stores []*store
+	failed atomic.Bool // an error annotation was written
+}
+
+func (r *run) do(ctx context.Context) error {
+	cfg, cfgErr := readConfig(r.gh.GetInput, r.deps.Getenv("GITHUB_WORKSPACE"))
+	r.cfg = cfg
+
+	// Parse the keys and mask every line of them, and the token, before the
+	// first line of output: nothing printed later can show them.
+	r.mask(cfg.mosToken)
+	r.stores = []*store{r.appleStore(), r.playStore()}
+
+	r.logf("mos publisher-keys %s · mode %s · timeout %s", version.Version(), cfg.mode, cfg.timeout)
+
+	errs := []error{cfgErr}
+	for _, s := range r.stores {
+		errs = append(errs, s.intakeErr)
+	}
+	if err := errors.Join(errs...); err != nil {
+		r.annotateAll(err)
+		r.writeReport()
+		return ErrFailed
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
+	defer cancel()
+
+	// The stores are checked and synced side by side and independently: one
+	// failing does not stop the other.
+	var wg sync.WaitGroup
+	for _, s := range r.stores {
+		wg.Go(func() { r.runStore(ctx, s) })
+	}
+	wg.Wait()
+
+	if ctx.Err() != nil {
+		r.errorf("Timed out", "the run did not finish within timeout %s; raise the timeout input if the services are slow, or retry later", cfg.timeout)
+	}
+	r.writeReport()
+	for _, s := range r.stores {
+		if s.failed() {
+			return ErrFailed
+		}
+	}
+	if r.failed.Load() {
+		return ErrFailed
+	}
+	return nil
+}
+
+// mask registers every non-empty line of s with the runner's masking.
+func (r *run) mask(secrets ...string) {
+	for _, s := range secrets {
+		for _, line := range splitLines(s) {
+			r.gh.AddMask(line)
+		}
+	}
+}
+
+// titled is implemented by every user-facing error of the domain packages.
+type titled interface{ Title() string }
+
+// annotateAll turns each error (a join of many) into its own annotation.
+func (r *run) annotateAll(err error) {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			r.annotateAll(e)
+		}
+		return
+	}
+	r.annotate(err, "")
+}
+
+// annotate reports err as an ::error annotation with the title of the
+// typed error it carries; prefix, if any, names the app it concerns.
+func (r *run) annotate(err error, prefix string) {
+	title := "Error"
+	var t titled
+	if errors.As(err, &t) {
+		title = t.Title()
+	}
+	msg := err.Error()
+	if prefix != "" {
+		msg = prefix + ": " + msg
+	}
+	r.errorf(title, "%s", msg)
+}
+
+func (r *run) errorf(title, format string, args ...any) {
+	r.failed.Store(true)
+	r.gh.WithFieldsMap(map[string]string{"title": title}).Errorf(format, args...)
+}
+
+func (r *run) warningf(title, format string, args ...any) {
+	r.gh.WithFieldsMap(map[string]string{"title": title}).Warningf(format, args...)
+}
+
+func (r *run) noticef(title, format string, args ...any) {
+	r.gh.WithFieldsMap(map[string]string{"title": title}).Noticef(format, args...)
+}
+
+func (r *run) logf(format string, args ...any) {
+	r.gh.Infof(format, args...)
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for _, line := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

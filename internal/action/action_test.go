@@ -1,0 +1,561 @@
+package action_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mos-tools/publisher-keys/internal/action"
+	"github.com/mos-tools/publisher-keys/internal/standin/ascstandin"
+	"github.com/mos-tools/publisher-keys/internal/standin/fault"
+	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+const (
+	issuer   = "c0ffee00-1234-4abc-9def-0123456789ab"
+	keyID    = "TESTKEY001"
+	oldKeyID = "TESTKEY002"
+	token    = "mos_test_token_5f1e2d3c4b"
+	project  = "acme"
+)
+
+var (
+	fixedNow = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	apps     = []string{"weather", "news", "sports"}
+)
+
+// world is a fresh App Store Connect and mos.portal for one test.
+type world struct {
+	asc            *ascstandin.Server
+	portal         *portalstandin.Server
+	ascURL, mosURL string
+	keyPEM, oldPEM string
+	key, old       *ecdsa.PrivateKey
+	workspace      string
+}
+
+func readKey(t testing.TB, name string) (*ecdsa.PrivateKey, string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(b)
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.(*ecdsa.PrivateKey), string(b)
+}
+
+func setup(t testing.TB) *world {
+	t.Helper()
+	w := &world{workspace: t.TempDir()}
+	w.key, w.keyPEM = readKey(t, "AuthKey_TESTKEY001.p8")
+	w.old, w.oldPEM = readKey(t, "AuthKey_TESTKEY002.p8")
+
+	w.asc = ascstandin.New(ascstandin.WithClock(func() time.Time { return fixedNow }))
+	w.asc.AddKey(ascstandin.Key{KeyID: keyID, IssuerID: issuer, Public: &w.key.PublicKey, Role: ascstandin.RoleAdmin})
+	w.asc.AddKey(ascstandin.Key{KeyID: oldKeyID, IssuerID: issuer, Public: &w.old.PublicKey, Role: ascstandin.RoleAdmin})
+	w.asc.AddApp(ascstandin.App{ID: "1", BundleID: "com.acme.weather", Name: "Weather", IssuerID: issuer})
+	w.asc.AddApp(ascstandin.App{ID: "2", BundleID: "com.acme.news", Name: "News", IssuerID: issuer})
+
+	w.portal = portalstandin.New()
+	w.portal.Now = func() time.Time { return fixedNow }
+	w.portal.AddToken(token, project)
+	for _, app := range apps {
+		w.portal.AddApp(project, app)
+	}
+
+	var stop func()
+	var err error
+	if w.ascURL, stop, err = w.asc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	if w.mosURL, stop, err = w.portal.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return w
+}
+
+// preload stores the old key in app, uploaded days ago.
+func (w *world) preload(t testing.TB, app string, days int) {
+	t.Helper()
+	fp, err := portalstandin.Fingerprint(&w.old.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.portal.SetIOSKey(project, app, portalstandin.IOSRecord{
+		KeyID: oldKeyID, IssuerID: issuer, Fingerprint: fp, PrivateKey: w.oldPEM,
+		UploadedAt: fixedNow.Add(-time.Duration(days) * 24 * time.Hour),
+	})
+}
+
+func (w *world) inputs(extra map[string]string) map[string]string {
+	in := map[string]string{
+		"asc-key":       w.keyPEM,
+		"asc-key-id":    keyID,
+		"asc-issuer-id": issuer,
+		"asc-api-url":   w.ascURL,
+		"mos-url":       w.mosURL,
+		"mos-token":     token,
+		"mos-project":   project,
+		"mos-apps":      strings.Join(apps, "\n"),
+		"timeout":       "20s",
+	}
+	for k, v := range extra {
+		if v == "" {
+			delete(in, k)
+			continue
+		}
+		in[k] = v
+	}
+	return in
+}
+
+// result is what a workflow sees of one run.
+type result struct {
+	err     error
+	stdout  string
+	outputs map[string]string
+	summary string
+}
+
+func (r result) results(t *testing.T) []action.Result {
+	t.Helper()
+	var out []action.Result
+	if err := json.Unmarshal([]byte(r.outputs["results"]), &out); err != nil {
+		t.Fatalf("results output %q is not JSON: %v", r.outputs["results"], err)
+	}
+	return out
+}
+
+func (r result) statuses(t *testing.T) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	for _, res := range r.results(t) {
+		got[res.Platform+"/"+res.App] = res.Status
+	}
+	return got
+}
+
+// annotations returns the ::error/::warning/::notice lines' titles.
+func (r result) annotations(level string) []string {
+	re := regexp.MustCompile(`(?m)^::` + level + ` title=([^:]*)::`)
+	var titles []string
+	for _, m := range re.FindAllStringSubmatch(r.stdout, -1) {
+		titles = append(titles, m[1])
+	}
+	return titles
+}
+
+func run(t testing.TB, workspace string, in map[string]string) result {
+	t.Helper()
+	dir := t.TempDir()
+	env := map[string]string{
+		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
+		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
+		"GITHUB_WORKSPACE":    workspace,
+	}
+	for k, v := range in {
+		env["INPUT_"+strings.ToUpper(k)] = v
+	}
+	var stdout bytes.Buffer
+	err := action.Run(t.Context(), action.Deps{
+		Getenv: func(k string) string { return env[k] },
+		Stdout: &stdout,
+		Now:    func() time.Time { return fixedNow },
+	})
+	outputs, rerr := action.ReadOutputFile(env["GITHUB_OUTPUT"])
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
+	res := result{err: err, stdout: stdout.String(), outputs: outputs, summary: string(summary)}
+	assertNoLeak(t, res, in)
+	return res
+}
+
+// assertNoLeak fails when any secret-derived string shows outside an
+// ::add-mask:: command.
+func assertNoLeak(t testing.TB, r result, in map[string]string) {
+	t.Helper()
+	var secrets []string
+	for _, name := range []string{"asc-key", "mos-token", "play-service-account"} {
+		secrets = append(secrets, secretPieces(in[name])...)
+	}
+	var visible []string
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if !strings.HasPrefix(line, "::add-mask::") {
+			visible = append(visible, line)
+		}
+	}
+	for _, out := range r.outputs {
+		visible = append(visible, out)
+	}
+	visible = append(visible, r.summary)
+	text := strings.Join(visible, "\n")
+	for _, s := range secrets {
+		if strings.Contains(text, s) {
+			t.Errorf("secret-derived text %.12q… appears in the log, outputs or summary", s)
+		}
+	}
+}
+
+// secretPieces returns the raw value's lines and, for PEM keys, the body
+// lines and the DER in base64.
+func secretPieces(raw string) []string {
+	var out []string
+	for _, line := range strings.Split(raw, "\n") {
+		line = strings.TrimSpace(line)
+		if len(line) >= 16 && !strings.HasPrefix(line, "-----") {
+			out = append(out, line)
+		}
+	}
+	if block, _ := pem.Decode([]byte(raw)); block != nil {
+		out = append(out, base64.StdEncoding.EncodeToString(block.Bytes)[:40])
+		if k, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+			if ec, ok := k.(*ecdsa.PrivateKey); ok {
+				if sec1, err := x509.MarshalECPrivateKey(ec); err == nil {
+					out = append(out, base64.StdEncoding.EncodeToString(sec1)[:40])
+				}
+			}
+		}
+	}
+	if len(raw) >= 16 && !strings.Contains(raw, "\n") {
+		out = append(out, raw)
+	}
+	return out
+}
+
+func TestSyncUploadsOnlyWhatChanged(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.preload(t, "news", 120)
+
+	first := run(t, w.workspace, w.inputs(nil))
+	if first.err != nil {
+		t.Fatalf("first run failed: %v\n%s", first.err, first.stdout)
+	}
+	if diff := cmp.Diff(map[string]string{"ios/weather": "uploaded", "ios/news": "uploaded", "ios/sports": "uploaded"}, first.statuses(t)); diff != "" {
+		t.Errorf("first run statuses (-want +got):\n%s", diff)
+	}
+	for name, want := range map[string]string{"valid": "true", "uploaded": "true", "asc-key-id": keyID, "asc-issuer-id": issuer, "asc-previous-key-id": oldKeyID} {
+		if got := first.outputs[name]; got != want {
+			t.Errorf("output %s = %q, want %q", name, got, want)
+		}
+	}
+	if got := first.annotations("notice"); len(got) != 1 || !strings.Contains(got[0], oldKeyID) {
+		t.Errorf("notices = %q, want one naming the replaced key %s", got, oldKeyID)
+	}
+	if n := w.asc.Requests(); n != 1 {
+		t.Errorf("App Store Connect saw %d requests, want exactly 1", n)
+	}
+	for _, app := range apps {
+		rec, ok := w.portal.IOSKey(project, app)
+		if !ok || rec.KeyID != keyID || rec.Fingerprint != first.outputs["asc-fingerprint"] {
+			t.Errorf("mos.portal app %s holds %+v, want key %s with fingerprint %s", app, rec.KeyID, keyID, first.outputs["asc-fingerprint"])
+		}
+		if !strings.HasPrefix(rec.PrivateKey, "-----BEGIN PRIVATE KEY-----\n") {
+			t.Errorf("mos.portal app %s received a key that is not a PKCS#8 PEM", app)
+		}
+	}
+
+	// The same key in another encoding: nothing changes, nothing is written.
+	puts := w.portal.Faults().RequestsTo("PUT", "/")
+	second := run(t, w.workspace, w.inputs(map[string]string{"asc-key": base64.StdEncoding.EncodeToString([]byte(w.keyPEM))}))
+	if second.err != nil {
+		t.Fatalf("second run failed: %v\n%s", second.err, second.stdout)
+	}
+	if diff := cmp.Diff(map[string]string{"ios/weather": "unchanged", "ios/news": "unchanged", "ios/sports": "unchanged"}, second.statuses(t)); diff != "" {
+		t.Errorf("second run statuses (-want +got):\n%s", diff)
+	}
+	if second.outputs["uploaded"] != "false" || second.outputs["asc-previous-key-id"] != "" {
+		t.Errorf("second run: uploaded=%q asc-previous-key-id=%q, want false and empty", second.outputs["uploaded"], second.outputs["asc-previous-key-id"])
+	}
+	if second.outputs["asc-fingerprint"] != first.outputs["asc-fingerprint"] {
+		t.Errorf("fingerprint changed with the encoding: %q then %q", first.outputs["asc-fingerprint"], second.outputs["asc-fingerprint"])
+	}
+	if n := w.portal.Faults().RequestsTo("PUT", "/") - puts; n != 0 {
+		t.Errorf("the unchanged run sent %d PUTs, want none", n)
+	}
+}
+
+func TestSummaryGolden(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.preload(t, "news", 120)
+	w.portal.Faults().Add(fault.Fault{Kind: fault.Status, Status: 403, Method: "GET", PathPrefix: "/api/v1/projects/acme/apps/sports/",
+		Body: `{"error":{"code":"forbidden","message":"token has no access to app sports"}}`})
+
+	r := run(t, w.workspace, w.inputs(map[string]string{"asc-bundle-ids": "com.acme.weather, com.acme.news"}))
+	if !errors.Is(r.err, action.ErrFailed) {
+		t.Fatalf("run error = %v, want ErrFailed for the forbidden app", r.err)
+	}
+	golden(t, "summary.golden.md", r.summary)
+}
+
+func golden(t testing.TB, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestRejectedBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.preload(t, "news", 10)
+	_, sec1 := sec1PEM(t, w.key)
+
+	cases := []struct {
+		name      string
+		in        map[string]string
+		wantTitle string
+		wantMsg   string
+	}{
+		{name: "empty key", in: map[string]string{"asc-key": ""}, wantTitle: "Invalid input asc-key", wantMsg: "forks"},
+		{name: "truncated key", in: map[string]string{"asc-key": w.keyPEM[:len(w.keyPEM)/2]}, wantMsg: "asc-key"},
+		{name: "key id wrong shape", in: map[string]string{"asc-key-id": "abc"}, wantMsg: "abc"},
+		{name: "issuer id is a team id", in: map[string]string{"asc-issuer-id": "A1B2C3D4E5"}, wantMsg: "Team ID"},
+		{name: "no issuer id", in: map[string]string{"asc-issuer-id": ""}, wantMsg: "team keys"},
+		{name: "both key inputs", in: map[string]string{"asc-key-file": "AuthKey_TESTKEY001.p8"}, wantTitle: "Invalid input asc-key", wantMsg: "exactly one"},
+		{name: "unknown mode", in: map[string]string{"mode": "upload"}, wantTitle: "Invalid input mode", wantMsg: `"upload"`},
+		{name: "bad timeout", in: map[string]string{"timeout": "soon"}, wantTitle: "Invalid input timeout"},
+		{name: "plain http portal", in: map[string]string{"mos-url": "http://portal.example.com"}, wantTitle: "Invalid mos-url", wantMsg: "plain http"},
+		{name: "mos inputs partly missing", in: map[string]string{"mos-token": ""}, wantTitle: "Invalid input mos-token", wantMsg: "forks"},
+		{name: "sync without mos", in: map[string]string{"mos-url": "", "mos-token": "", "mos-project": "", "mos-apps": ""}, wantTitle: "Invalid input mos-url", wantMsg: "mode: check"},
+		{name: "bad bundle id", in: map[string]string{"asc-bundle-ids": "com.acme.weather, com acme"}, wantTitle: "Invalid asc-bundle-ids"},
+		{name: "sec1 key of P-256 with bad issuer", in: map[string]string{"asc-key": sec1, "asc-issuer-id": "not-a-uuid"}, wantMsg: "UUID"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// Not parallel: the request counters of the shared world are read.
+			before := w.asc.Faults().Requests() + w.portal.Faults().Requests()
+			r := run(t, w.workspace, w.inputs(tc.in))
+			if !errors.Is(r.err, action.ErrFailed) {
+				t.Fatalf("error = %v, want ErrFailed", r.err)
+			}
+			titles := r.annotations("error")
+			if len(titles) == 0 {
+				t.Fatalf("no ::error annotation with a title in:\n%s", r.stdout)
+			}
+			if tc.wantTitle != "" && !contains(titles, tc.wantTitle) {
+				t.Errorf("error titles %q do not include %q", titles, tc.wantTitle)
+			}
+			if tc.wantMsg != "" && !strings.Contains(r.stdout, tc.wantMsg) {
+				t.Errorf("log does not mention %q:\n%s", tc.wantMsg, r.stdout)
+			}
+			if n := w.asc.Faults().Requests() + w.portal.Faults().Requests() - before; n != 0 {
+				t.Errorf("%d requests were sent; inputs must be refused before the first request", n)
+			}
+			if r.outputs["valid"] != "false" || r.outputs["uploaded"] != "false" {
+				t.Errorf("valid=%q uploaded=%q, want false and false", r.outputs["valid"], r.outputs["uploaded"])
+			}
+			if rec, _ := w.portal.IOSKey(project, "news"); rec.KeyID != oldKeyID {
+				t.Errorf("mos.portal changed: news holds %q", rec.KeyID)
+			}
+		})
+	}
+}
+
+func sec1PEM(t testing.TB, k *ecdsa.PrivateKey) ([]byte, string) {
+	t.Helper()
+	der, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der, string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestStoreRejectionLeavesPortalUntouched(t *testing.T) {
+	t.Parallel()
+
+	cases := []struct {
+		name       string
+		prepare    func(w *world)
+		in         map[string]string
+		wantTitle  string
+		wantInLog  []string
+		wantASCReq int
+	}{
+		{
+			name:       "revoked key",
+			prepare:    func(w *world) { w.asc.RevokeKey(keyID) },
+			wantTitle:  "App Store Connect rejected the key (401 NOT_AUTHORIZED)",
+			wantInLog:  []string{keyID, issuer, "revoked"},
+			wantASCReq: 1,
+		},
+		{
+			name:       "issuer of another team",
+			in:         map[string]string{"asc-issuer-id": "0ddba11a-1234-4abc-9def-0123456789ab"},
+			wantTitle:  "App Store Connect rejected the key (401 NOT_AUTHORIZED)",
+			wantASCReq: 1,
+		},
+		{
+			name: "role without access",
+			prepare: func(w *world) {
+				w.asc.AddKey(ascstandin.Key{KeyID: keyID, IssuerID: issuer, Public: &w.key.PublicKey, Role: ascstandin.RoleFinance})
+			},
+			wantTitle:  "The key's role lacks access (403 FORBIDDEN_ERROR)",
+			wantInLog:  []string{"App Manager", "Admin"},
+			wantASCReq: 1,
+		},
+		{
+			name:       "bundle id not visible",
+			in:         map[string]string{"asc-bundle-ids": "com.acme.weather\ncom.acme.missing"},
+			wantInLog:  []string{"com.acme.missing"},
+			wantASCReq: 1,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := setup(t)
+			w.preload(t, "news", 10)
+			if tc.prepare != nil {
+				tc.prepare(w)
+			}
+			r := run(t, w.workspace, w.inputs(mergeMode(tc.in, "force")))
+			if !errors.Is(r.err, action.ErrFailed) {
+				t.Fatalf("error = %v, want ErrFailed", r.err)
+			}
+			if tc.wantTitle != "" && !contains(r.annotations("error"), tc.wantTitle) {
+				t.Errorf("error titles %q do not include %q", r.annotations("error"), tc.wantTitle)
+			}
+			for _, s := range tc.wantInLog {
+				if !strings.Contains(r.stdout, s) {
+					t.Errorf("log does not mention %q", s)
+				}
+			}
+			if n := w.asc.Requests(); n != tc.wantASCReq {
+				t.Errorf("App Store Connect saw %d requests, want %d", n, tc.wantASCReq)
+			}
+			if n := w.portal.Faults().Requests(); n != 0 {
+				t.Errorf("mos.portal saw %d requests; a key that failed the check must not reach it", n)
+			}
+			if r.outputs["valid"] != "false" || r.outputs["results"] != "[]" {
+				t.Errorf("valid=%q results=%q, want false and []", r.outputs["valid"], r.outputs["results"])
+			}
+		})
+	}
+}
+
+func mergeMode(in map[string]string, mode string) map[string]string {
+	out := map[string]string{"mode": mode}
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
+}
+
+func TestCheckMode(t *testing.T) {
+	t.Parallel()
+
+	t.Run("drift fails and writes nothing", func(t *testing.T) {
+		t.Parallel()
+		w := setup(t)
+		w.preload(t, "news", 10)
+		r := run(t, w.workspace, w.inputs(map[string]string{"mode": "check"}))
+		if !errors.Is(r.err, action.ErrFailed) {
+			t.Fatalf("error = %v, want ErrFailed for drift", r.err)
+		}
+		if diff := cmp.Diff(map[string]string{"ios/weather": "drift", "ios/news": "drift", "ios/sports": "drift"}, r.statuses(t)); diff != "" {
+			t.Errorf("statuses (-want +got):\n%s", diff)
+		}
+		if n := w.portal.Faults().RequestsTo("PUT", "/"); n != 0 {
+			t.Errorf("check mode sent %d PUTs", n)
+		}
+		if r.outputs["valid"] != "true" {
+			t.Errorf("valid = %q; the key itself is fine", r.outputs["valid"])
+		}
+	})
+
+	t.Run("without mos inputs only App Store Connect is asked", func(t *testing.T) {
+		t.Parallel()
+		w := setup(t)
+		r := run(t, w.workspace, w.inputs(map[string]string{"mode": "check", "mos-url": "", "mos-token": "", "mos-project": "", "mos-apps": ""}))
+		if r.err != nil {
+			t.Fatalf("error = %v\n%s", r.err, r.stdout)
+		}
+		if r.outputs["valid"] != "true" || r.outputs["results"] != "[]" {
+			t.Errorf("valid=%q results=%q", r.outputs["valid"], r.outputs["results"])
+		}
+	})
+
+	t.Run("age policy fails an old key in check mode", func(t *testing.T) {
+		t.Parallel()
+		w := setup(t)
+		r := run(t, w.workspace, w.inputs(map[string]string{"asc-key": w.oldPEM, "asc-key-id": oldKeyID, "mos-apps": "news", "mode": "check", "max-key-age": "90d"}))
+		// news does not hold the old key yet: preload it.
+		_ = r
+		w.preload(t, "news", 120)
+		r = run(t, w.workspace, w.inputs(map[string]string{"asc-key": w.oldPEM, "asc-key-id": oldKeyID, "mos-apps": "news", "mode": "check", "max-key-age": "90d"}))
+		if !errors.Is(r.err, action.ErrFailed) {
+			t.Fatalf("error = %v, want ErrFailed for a 120-day-old key", r.err)
+		}
+		if r.outputs["asc-key-age-days"] != "120" {
+			t.Errorf("asc-key-age-days = %q, want 120", r.outputs["asc-key-age-days"])
+		}
+		if !contains(r.annotations("error"), "App Store Connect key is too old") {
+			t.Errorf("errors %q lack the age error", r.annotations("error"))
+		}
+	})
+}
+
+func TestKeyFile(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	if err := os.WriteFile(filepath.Join(w.workspace, "AuthKey_TESTKEY001.p8"), []byte(w.keyPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	r := run(t, w.workspace, w.inputs(map[string]string{"asc-key": "", "asc-key-id": "", "asc-key-file": "AuthKey_TESTKEY001.p8"}))
+	if r.err != nil {
+		t.Fatalf("error = %v\n%s", r.err, r.stdout)
+	}
+	if r.outputs["asc-key-id"] != keyID {
+		t.Errorf("asc-key-id = %q, want %s from the file name", r.outputs["asc-key-id"], keyID)
+	}
+
+	r = run(t, w.workspace, w.inputs(map[string]string{"asc-key": "", "asc-key-id": oldKeyID, "asc-key-file": "AuthKey_TESTKEY001.p8"}))
+	if !errors.Is(r.err, action.ErrFailed) || !strings.Contains(r.stdout, "AuthKey_TESTKEY001.p8") {
+		t.Errorf("a Key ID that disagrees with the file name must fail naming the file; got %v\n%s", r.err, r.stdout)
+	}
+}

@@ -1,0 +1,104 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mos-tools/publisher-keys/internal/appstore"
+	"github.com/mos-tools/publisher-keys/internal/asckey"
+	"github.com/mos-tools/publisher-keys/internal/keysync"
+	"github.com/mos-tools/publisher-keys/internal/portal"
+)
+
+// appleStore reads, masks and checks the App Store Connect key. It prints
+// nothing: the caller prints only after every store has masked its secrets.
+func (r *run) appleStore() *store {
+	cfg := r.cfg
+	s := &store{
+		platform:   "ios",
+		name:       "App Store Connect",
+		given:      cfg.hasApple(),
+		ageDays:    -1,
+		revokeHint: "revoke it in App Store Connect (Users and Access → Integrations → App Store Connect API → Team Keys).",
+	}
+	if !s.given {
+		return s
+	}
+
+	var errs []error
+	var key *asckey.Key
+	if cfg.ascKey != "" {
+		var err error
+		key, err = asckey.Parse(cfg.ascKey)
+		r.mask(asckey.SecretLines(cfg.ascKey, key)...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", cfg.ascKeySource, err))
+		}
+	}
+	if err := asckey.CheckKeyID(cfg.ascKeyID); err != nil {
+		errs = append(errs, err)
+	}
+	if err := asckey.CheckIssuerID(cfg.ascIssuerID); err != nil {
+		errs = append(errs, err)
+	}
+	for _, id := range cfg.bundleIDs {
+		if err := appstore.CheckBundleID(id); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.intakeErr = errors.Join(errs...)
+	s.facts = [][2]string{{"Key ID", cfg.ascKeyID}, {"Issuer ID", cfg.ascIssuerID}}
+	if key == nil {
+		return s
+	}
+	s.want = keysync.Want{KeyID: cfg.ascKeyID, Fingerprint: key.Fingerprint}
+	s.facts = append(s.facts, [2]string{"Fingerprint", key.Fingerprint}, [2]string{"Key found as", key.Form})
+	if s.intakeErr != nil {
+		return s
+	}
+
+	signer := &appstore.Signer{KeyID: cfg.ascKeyID, IssuerID: cfg.ascIssuerID, Key: key.Private, Now: r.deps.Now}
+	s.check = func(ctx context.Context) (string, error) {
+		// Sign the one token of the run now, so it is masked before use.
+		token, err := signer.Token()
+		if err != nil {
+			return "", err
+		}
+		r.mask(token)
+		client := &appstore.Client{BaseURL: cfg.ascAPIURL, HTTP: r.httpClient("App Store Connect"), Signer: signer}
+		chk, err := client.Check(ctx, cfg.bundleIDs)
+		if err != nil {
+			return "", err
+		}
+		note := fmt.Sprintf("key %s accepted", cfg.ascKeyID)
+		if len(cfg.bundleIDs) > 0 {
+			note += fmt.Sprintf("; it sees %s", strings.Join(chk.BundleIDs, ", "))
+		}
+		return note, nil
+	}
+	upload := portal.IOSKeyUpload{KeyID: cfg.ascKeyID, IssuerID: cfg.ascIssuerID, PrivateKey: key.PKCS8PEM}
+	s.remote = func(c *portal.Client, project string) keysync.Remote {
+		stored := func(k *portal.IOSKey) *keysync.Stored {
+			return &keysync.Stored{KeyID: k.KeyID, Fingerprint: k.Fingerprint, UploadedAt: k.UploadedAt}
+		}
+		return portalRemote{
+			get: func(ctx context.Context, app string) (*keysync.Stored, error) {
+				k, err := c.GetIOSKey(ctx, project, app)
+				if err != nil {
+					return nil, err
+				}
+				return stored(k), nil
+			},
+			put: func(ctx context.Context, app string) (*keysync.Stored, error) {
+				k, _, err := c.PutIOSKey(ctx, project, app, upload)
+				if err != nil {
+					return nil, err
+				}
+				return stored(k), nil
+			},
+		}
+	}
+	return s
+}

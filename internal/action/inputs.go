@@ -1,0 +1,297 @@
+package action
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mos-tools/publisher-keys/internal/asckey"
+	"github.com/mos-tools/publisher-keys/internal/httpx"
+	"github.com/mos-tools/publisher-keys/internal/keysync"
+)
+
+// Input names, exactly as in action.yml.
+const (
+	inASCKey           = "asc-key"
+	inASCKeyFile       = "asc-key-file"
+	inASCKeyID         = "asc-key-id"
+	inASCIssuerID      = "asc-issuer-id"
+	inASCBundleIDs     = "asc-bundle-ids"
+	inASCAPIURL        = "asc-api-url"
+	inMosURL           = "mos-url"
+	inMosToken         = "mos-token"
+	inMosProject       = "mos-project"
+	inMosApps          = "mos-apps"
+	inMode             = "mode"
+	inTimeout          = "timeout"
+	inMaxKeyAge        = "max-key-age"
+	inPlayAccount      = "play-service-account"
+	inPlayAccountFile  = "play-service-account-file"
+	inPlayPackageNames = "play-package-names"
+	inPlayAPIURL       = "play-api-url"
+)
+
+// Defaults applies the same defaults as action.yml when an input is absent,
+// so the binary behaves the same outside the runner.
+var Defaults = map[string]string{
+	inASCAPIURL:  "https://api.appstoreconnect.apple.com",
+	inMode:       string(keysync.ModeSync),
+	inTimeout:    "2m",
+	inPlayAPIURL: "https://androidpublisher.googleapis.com",
+}
+
+// InputNames lists every input the action reads, in action.yml order.
+var InputNames = []string{
+	inASCKey, inASCKeyFile, inASCKeyID, inASCIssuerID, inASCBundleIDs, inASCAPIURL,
+	inPlayAccount, inPlayAccountFile, inPlayPackageNames, inPlayAPIURL,
+	inMosURL, inMosToken, inMosProject, inMosApps,
+	inMode, inTimeout, inMaxKeyAge,
+}
+
+// InputError is an input the action cannot work with.
+type InputError struct {
+	Input string
+	Msg   string
+}
+
+func (e *InputError) Title() string { return "Invalid input " + e.Input }
+func (e *InputError) Error() string { return "input " + e.Input + ": " + e.Msg }
+
+// config is every input, read and checked before the first request.
+type config struct {
+	ascKey       string // the .p8 content as received (secret)
+	ascKeySource string // "input asc-key" or "file AuthKey_….p8": where it came from, for messages
+	ascKeyID     string
+	ascIssuerID  string
+	bundleIDs    []string
+	ascAPIURL    *url.URL
+
+	playKey       string // the JSON as received (secret)
+	playKeySource string
+	playPackages  []string
+	playAPIURL    *url.URL
+
+	mosURL     *url.URL
+	mosToken   string
+	mosProject string
+	mosApps    []string
+
+	mode      keysync.Mode
+	timeout   time.Duration
+	maxKeyAge time.Duration // 0: no policy
+}
+
+func (c *config) hasApple() bool { return c.ascKey != "" || c.ascKeySource != "" }
+func (c *config) hasPlay() bool  { return c.playKey != "" || c.playKeySource != "" }
+func (c *config) hasMos() bool   { return c.mosURL != nil }
+
+// inputs reads the raw inputs; absent and empty are the same.
+type inputs func(name string) string
+
+// readConfig reads every input and returns all problems at once, so one run
+// tells the user everything to fix. Key contents are read but not parsed here.
+func readConfig(in inputs, workspace string) (*config, error) {
+	var errs []error
+	bad := func(input, format string, args ...any) {
+		errs = append(errs, &InputError{Input: input, Msg: fmt.Sprintf(format, args...)})
+	}
+	c := &config{
+		ascKeyID:     strings.TrimSpace(in(inASCKeyID)),
+		ascIssuerID:  strings.TrimSpace(in(inASCIssuerID)),
+		mosToken:     strings.TrimSpace(in(inMosToken)),
+		mosProject:   strings.TrimSpace(in(inMosProject)),
+		bundleIDs:    splitList(in(inASCBundleIDs)),
+		playPackages: splitList(in(inPlayPackageNames)),
+		mosApps:      splitList(in(inMosApps)),
+	}
+
+	var err error
+	c.ascKey, c.ascKeySource, err = keyInput(in, inASCKey, inASCKeyFile, workspace)
+	errs = append(errs, err)
+	if file := strings.TrimSpace(in(inASCKeyFile)); c.ascKey != "" && file != "" {
+		if id, ok := asckey.KeyIDFromFileName(file); ok {
+			switch {
+			case c.ascKeyID == "":
+				c.ascKeyID = id
+			case c.ascKeyID != id:
+				bad(inASCKeyID, "is %s but the key file is named %s, which is the key %s; use the Key ID of this file or the file of this Key ID",
+					c.ascKeyID, filepath.Base(file), id)
+			}
+		}
+	}
+	c.playKey, c.playKeySource, err = keyInput(in, inPlayAccount, inPlayAccountFile, workspace)
+	errs = append(errs, err)
+
+	if c.ascAPIURL, err = httpx.ParseBaseURL(inASCAPIURL, valueOr(in, inASCAPIURL)); err != nil {
+		errs = append(errs, err)
+	}
+	if c.playAPIURL, err = httpx.ParseBaseURL(inPlayAPIURL, valueOr(in, inPlayAPIURL)); err != nil {
+		errs = append(errs, err)
+	}
+
+	switch m := keysync.Mode(strings.ToLower(strings.TrimSpace(valueOr(in, inMode)))); m {
+	case keysync.ModeSync, keysync.ModeCheck, keysync.ModeForce:
+		c.mode = m
+	default:
+		bad(inMode, "is %q; use sync (upload when changed), check (read only) or force (upload always)", in(inMode))
+	}
+
+	if c.timeout, err = time.ParseDuration(strings.TrimSpace(valueOr(in, inTimeout))); err != nil || c.timeout <= 0 {
+		bad(inTimeout, "is %q; give a positive duration such as 90s, 2m or 5m", in(inTimeout))
+	}
+	if raw := strings.TrimSpace(in(inMaxKeyAge)); raw != "" {
+		if c.maxKeyAge, err = parseAge(raw); err != nil {
+			bad(inMaxKeyAge, "is %q; give a number of days such as 90d (or a duration such as 2160h)", raw)
+		}
+	}
+
+	// mos.portal: all four or, in check mode, none.
+	mosURL := strings.TrimSpace(in(inMosURL))
+	given := map[string]bool{inMosURL: mosURL != "", inMosToken: c.mosToken != "", inMosProject: c.mosProject != "", inMosApps: len(c.mosApps) > 0}
+	var missing []string
+	for _, name := range []string{inMosURL, inMosToken, inMosProject, inMosApps} {
+		if !given[name] {
+			missing = append(missing, name)
+		}
+	}
+	switch {
+	case len(missing) == 0:
+		if c.mosURL, err = httpx.ParseBaseURL(inMosURL, mosURL); err != nil {
+			errs = append(errs, err)
+		}
+	case len(missing) == 4 && c.mode == keysync.ModeCheck:
+		// Check mode without mos.portal: only the store checks run.
+	case len(missing) == 4:
+		bad(inMosURL, "mode %s uploads to mos.portal and needs mos-url, mos-token, mos-project and mos-apps; set them, or use mode: check to only check the key", c.mode)
+	default:
+		hint := ""
+		if slices.Contains(missing, inMosToken) {
+			hint = " (a secret such as ${{ secrets.MOS_TOKEN }} is empty in workflows run from forks or by Dependabot)"
+		}
+		bad(missing[0], "is missing: mos-url, mos-token, mos-project and mos-apps go together, and %s %s not set%s",
+			strings.Join(missing, ", "), plural(len(missing), "is", "are"), hint)
+	}
+
+	if !c.hasApple() && (c.ascKeyID != "" || c.ascIssuerID != "" || len(c.bundleIDs) > 0) && !errorsMention(errs, inASCKeyFile, inASCKey) {
+		bad(inASCKey, "is empty although asc-key-id, asc-issuer-id or asc-bundle-ids are set: the secret holding the .p8 key is probably empty or misnamed "+
+			"(GitHub passes no secrets to workflows run from forks or by Dependabot)")
+	}
+	if !c.hasPlay() && len(c.playPackages) > 0 && !errorsMention(errs, inPlayAccountFile, inPlayAccount) {
+		bad(inPlayAccount, "is empty although play-package-names is set: the secret holding the service-account JSON is probably empty or misnamed "+
+			"(GitHub passes no secrets to workflows run from forks or by Dependabot)")
+	}
+	if !c.hasApple() && !c.hasPlay() && !errorsMention(errs, inASCKey, inASCKeyFile, inPlayAccount, inPlayAccountFile) {
+		bad(inASCKey, "no key was given: set asc-key (or asc-key-file) for App Store Connect and/or play-service-account (or play-service-account-file) for Google Play. "+
+			"If they come from secrets, note that GitHub passes no secrets to workflows run from forks or by Dependabot")
+	}
+	return c, errors.Join(errs...)
+}
+
+// keyInput reads a key given either as content or as a file: exactly one of
+// the two. source says where it came from, for messages; it is set even when
+// the file cannot be read, so the key counts as given.
+func keyInput(in inputs, contentInput, fileInput, workspace string) (content, source string, err error) {
+	content, file := in(contentInput), strings.TrimSpace(in(fileInput))
+	switch {
+	case content != "" && file != "":
+		return "", "input " + contentInput, &InputError{Input: contentInput,
+			Msg: fmt.Sprintf("both %s and %s are set; give exactly one of them", contentInput, fileInput)}
+	case content != "":
+		return content, "input " + contentInput, nil
+	case file != "":
+		source = "file " + filepath.Base(file)
+		content, err := readKeyFile(workspace, file)
+		if err != nil {
+			return "", source, &InputError{Input: fileInput, Msg: err.Error()}
+		}
+		return content, source, nil
+	}
+	return "", "", nil
+}
+
+func errorsMention(errs []error, inputs ...string) bool {
+	for _, err := range errs {
+		var ie *InputError
+		if errors.As(err, &ie) && slices.Contains(inputs, ie.Input) {
+			return true
+		}
+	}
+	return false
+}
+
+func valueOr(in inputs, name string) string {
+	if v := strings.TrimSpace(in(name)); v != "" {
+		return v
+	}
+	return Defaults[name]
+}
+
+// splitList splits a list input on newlines and commas, trims spaces, and
+// drops empty items and repeats.
+func splitList(raw string) []string {
+	var out []string
+	for _, line := range strings.Split(raw, "\n") {
+		for _, item := range strings.Split(line, ",") {
+			item = strings.TrimSpace(item)
+			if item != "" && !slices.Contains(out, item) {
+				out = append(out, item)
+			}
+		}
+	}
+	return out
+}
+
+// readKeyFile reads a key file named relative to the workspace (or absolute).
+// Its content is a secret: errors name the path only.
+func readKeyFile(workspace, name string) (string, error) {
+	path := name
+	if !filepath.IsAbs(path) && workspace != "" {
+		path = filepath.Join(workspace, path)
+	}
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "", fmt.Errorf("file %s does not exist (paths are relative to the workspace %s; write the secret to a file in an earlier step, or use the content input instead)", name, workspace)
+	case err != nil:
+		return "", fmt.Errorf("cannot read file %s: %s", name, errors.Unwrap(err))
+	case info.IsDir():
+		return "", fmt.Errorf("%s is a directory, not a key file", name)
+	case info.Size() > 64<<10:
+		return "", fmt.Errorf("file %s is %d bytes, far larger than any key file; check the path", name, info.Size())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read file %s: %s", name, errors.Unwrap(err))
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return "", fmt.Errorf("file %s is empty; if it was written from a secret, the secret is empty or not passed to this workflow (forks and Dependabot get none)", name)
+	}
+	return string(b), nil
+}
+
+func parseAge(raw string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(raw, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != days {
+			return 0, errors.New("not a number of days")
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d <= 0 {
+		return 0, errors.New("not a duration")
+	}
+	return d, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

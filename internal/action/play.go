@@ -1,0 +1,84 @@
+package action
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/mos-tools/publisher-keys/internal/keysync"
+	"github.com/mos-tools/publisher-keys/internal/play"
+	"github.com/mos-tools/publisher-keys/internal/playkey"
+	"github.com/mos-tools/publisher-keys/internal/portal"
+)
+
+// playStore reads, masks and checks the Google Play service-account key. It
+// prints nothing: the caller prints only after every secret is masked.
+func (r *run) playStore() *store {
+	cfg := r.cfg
+	s := &store{
+		platform:   "android",
+		name:       "Google Play",
+		given:      cfg.hasPlay(),
+		ageDays:    -1,
+		revokeHint: "delete it in Google Cloud (IAM & Admin → Service accounts → the account → Keys).",
+	}
+	if !s.given || cfg.playKey == "" {
+		return s
+	}
+
+	key, err := playkey.Parse(cfg.playKey)
+	r.mask(playkey.SecretLines(cfg.playKey, key)...)
+	if err != nil {
+		s.intakeErr = fmt.Errorf("%s: %w", cfg.playKeySource, err)
+		return s
+	}
+	s.want = keysync.Want{KeyID: key.PrivateKeyID, Fingerprint: key.Fingerprint}
+	s.facts = [][2]string{
+		{"Client email", key.ClientEmail},
+		{"Private key ID", key.PrivateKeyID},
+		{"Fingerprint", key.Fingerprint},
+		{"Key found as", key.Form},
+	}
+	client := &play.Client{BaseURL: cfg.playAPIURL, Key: key, Now: r.deps.Now}
+	s.check = func(ctx context.Context) (string, error) {
+		client.HTTP = r.httpClient("Google")
+		client.OnSecret = func(secret string) { r.mask(secret) }
+		res, err := client.Check(ctx, cfg.playPackages)
+		for _, pkg := range res.Packages {
+			if pkg.Warning != "" {
+				r.warningf("Google Play edit left open", "%s: %s", pkg.Package, pkg.Warning)
+			}
+		}
+		if err != nil {
+			return "", err
+		}
+		note := fmt.Sprintf("service account %s obtained a token", key.ClientEmail)
+		if len(cfg.playPackages) > 0 {
+			note += fmt.Sprintf(" and can edit %s", strings.Join(cfg.playPackages, ", "))
+		}
+		return note, nil
+	}
+	upload := portal.AndroidKeyUpload{ServiceAccountJSON: string(key.JSON)}
+	s.remote = func(c *portal.Client, project string) keysync.Remote {
+		stored := func(k *portal.AndroidKey) *keysync.Stored {
+			return &keysync.Stored{KeyID: k.PrivateKeyID, Fingerprint: k.Fingerprint, UploadedAt: k.UploadedAt}
+		}
+		return portalRemote{
+			get: func(ctx context.Context, app string) (*keysync.Stored, error) {
+				k, err := c.GetAndroidKey(ctx, project, app)
+				if err != nil {
+					return nil, err
+				}
+				return stored(k), nil
+			},
+			put: func(ctx context.Context, app string) (*keysync.Stored, error) {
+				k, _, err := c.PutAndroidKey(ctx, project, app, upload)
+				if err != nil {
+					return nil, err
+				}
+				return stored(k), nil
+			},
+		}
+	}
+	return s
+}

@@ -1,0 +1,219 @@
+package action
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/mos-tools/publisher-keys/internal/keysync"
+)
+
+// Result is one object of the results output.
+type Result struct {
+	Platform      string `json:"platform"`
+	App           string `json:"app"`
+	Status        string `json:"status"`
+	PreviousKeyID string `json:"previousKeyId"`
+	Error         string `json:"error"`
+}
+
+// outputs computes every output of the action. Values are identifiers,
+// fingerprints and statuses: nothing secret.
+func (r *run) outputs() [][2]string {
+	apple, play := r.store("ios"), r.store("android")
+	results := []Result{}
+	uploaded := false
+	for _, s := range r.stores {
+		for _, res := range s.results {
+			results = append(results, Result{
+				Platform:      s.platform,
+				App:           res.App,
+				Status:        string(res.Status),
+				PreviousKeyID: res.Replaced,
+				Error:         oneLine(errText(res.Err)),
+			})
+			uploaded = uploaded || res.Status == keysync.StatusUploaded
+		}
+	}
+	resultsJSON, _ := json.Marshal(results) // strings only: cannot fail
+
+	return [][2]string{
+		{"valid", strconv.FormatBool(apple.valid)},
+		{"asc-key-id", r.cfg.ascKeyID},
+		{"asc-issuer-id", r.cfg.ascIssuerID},
+		{"asc-fingerprint", apple.want.Fingerprint},
+		{"asc-previous-key-id", previousKeyIDs(apple)},
+		{"asc-key-age-days", ageOutput(apple)},
+		{"play-valid", strconv.FormatBool(play.valid)},
+		{"play-client-email", fact(play, "Client email")},
+		{"play-key-id", play.want.KeyID},
+		{"play-fingerprint", play.want.Fingerprint},
+		{"play-previous-key-id", previousKeyIDs(play)},
+		{"play-key-age-days", ageOutput(play)},
+		{"uploaded", strconv.FormatBool(uploaded)},
+		{"results", string(resultsJSON)},
+	}
+}
+
+func (r *run) store(platform string) *store {
+	for _, s := range r.stores {
+		if s.platform == platform {
+			return s
+		}
+	}
+	return &store{ageDays: -1}
+}
+
+// previousKeyIDs lists the distinct key IDs this run replaced, in app order.
+func previousKeyIDs(s *store) string {
+	var ids []string
+	for _, res := range s.results {
+		if res.Status == keysync.StatusUploaded && res.Replaced != "" && !slices.Contains(ids, res.Replaced) {
+			ids = append(ids, res.Replaced)
+		}
+	}
+	return strings.Join(ids, ",")
+}
+
+func ageOutput(s *store) string {
+	if s.ageDays < 0 {
+		return ""
+	}
+	return strconv.Itoa(s.ageDays)
+}
+
+func fact(s *store, label string) string {
+	for _, f := range s.facts {
+		if f[0] == label {
+			return f[1]
+		}
+	}
+	return ""
+}
+
+// writeReport sets the outputs and writes the step summary. Outside a runner
+// (no GITHUB_OUTPUT), the outputs are printed instead.
+func (r *run) writeReport() {
+	outs := r.outputs()
+	if r.deps.Getenv("GITHUB_OUTPUT") != "" {
+		for _, o := range outs {
+			r.gh.SetOutput(o[0], o[1])
+		}
+	} else {
+		r.logf("outputs (GITHUB_OUTPUT is not set):")
+		for _, o := range outs {
+			r.logf("  %s=%s", o[0], o[1])
+		}
+	}
+	if r.deps.Getenv("GITHUB_STEP_SUMMARY") != "" {
+		r.gh.AddStepSummary(r.summary())
+	}
+}
+
+// summary renders the step summary: one table for the keys checked, one row
+// per app.
+func (r *run) summary() string {
+	var b strings.Builder
+	b.WriteString("## mos. publisher keys\n\n")
+	var given []*store
+	for _, s := range r.stores {
+		if s.given {
+			given = append(given, s)
+		}
+	}
+	if len(given) == 0 {
+		b.WriteString("No key was checked: the inputs were refused (see the errors in the log).\n")
+		return b.String()
+	}
+	for _, s := range given {
+		fmt.Fprintf(&b, "### %s key\n\n| | |\n|---|---|\n", s.name)
+		for _, f := range s.facts {
+			fmt.Fprintf(&b, "| %s | %s |\n", f[0], cell(f[1]))
+		}
+		fmt.Fprintf(&b, "| %s check | %s |\n", s.name, cell(checkCell(s)))
+		if s.ageDays >= 0 {
+			fmt.Fprintf(&b, "| Key age in mos.portal | %d days |\n", s.ageDays)
+		}
+		b.WriteString("\n")
+		if len(s.results) == 0 {
+			continue
+		}
+		b.WriteString("| App | Status | Previous Key ID | Details |\n|---|---|---|---|\n")
+		for _, res := range s.results {
+			fmt.Fprintf(&b, "| %s | %s %s | %s | %s |\n",
+				cell(res.App), statusIcon(res.Status), res.Status, cell(res.Replaced), cell(errText(res.Err)))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func checkCell(s *store) string {
+	switch {
+	case s.intakeErr != nil:
+		return "❌ refused before any request: " + oneLine(s.intakeErr.Error())
+	case s.valid:
+		return "✅ " + s.checkNote
+	case s.checkErr != nil:
+		return "❌ " + oneLine(s.checkErr.Error())
+	case !s.checked:
+		return "⏭️ not run (other inputs were refused)"
+	}
+	return "❌ failed"
+}
+
+func statusIcon(s keysync.Status) string {
+	switch s {
+	case keysync.StatusUploaded:
+		return "⬆️"
+	case keysync.StatusUnchanged, keysync.StatusInSync:
+		return "✅"
+	case keysync.StatusDrift:
+		return "⚠️"
+	}
+	return "❌"
+}
+
+// cell makes text safe inside a markdown table cell.
+func cell(s string) string {
+	s = oneLine(s)
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return s
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// ReadOutputFile parses a GITHUB_OUTPUT file (name<<delimiter blocks, or
+// name=value lines), for the sandbox and tests. A missing file has no outputs.
+func ReadOutputFile(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	lines := strings.Split(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		name, delim, ok := strings.Cut(lines[i], "<<")
+		if !ok {
+			if n, v, ok := strings.Cut(lines[i], "="); ok {
+				out[n] = v
+			}
+			continue
+		}
+		var value []string
+		for i++; i < len(lines) && lines[i] != delim; i++ {
+			value = append(value, lines[i])
+		}
+		out[name] = strings.Join(value, "\n")
+	}
+	return out, nil
+}

@@ -1,0 +1,183 @@
+package action
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/mos-tools/publisher-keys/internal/httpx"
+	"github.com/mos-tools/publisher-keys/internal/keysync"
+	"github.com/mos-tools/publisher-keys/internal/portal"
+	"github.com/mos-tools/publisher-keys/internal/version"
+)
+
+// store is the part of a run that concerns one store's key: App Store
+// Connect (platform ios) or Google Play (platform android). Both go through
+// the same steps: intake, the store's own check, the sync with mos.portal.
+type store struct {
+	platform string // "ios" or "android", as in the results output
+	name     string // "App Store Connect" or "Google Play"
+	given    bool   // a key for this store was given
+
+	intakeErr error // the key or its IDs were refused before any request
+	checked   bool  // the store's check ran to an answer
+	valid     bool  // the key passed every check
+	checkErr  error
+	checkNote string // what the successful check found, for the log and summary
+
+	want    keysync.Want
+	facts   [][2]string // label and value rows for the summary (no secrets)
+	results []keysync.Result
+	ageDays int // age of the key in use, from mos.portal; -1 when unknown
+
+	// revokeHint says where to retire a key this run replaced.
+	revokeHint string
+	// check runs the store's own check.
+	check func(ctx context.Context) (note string, err error)
+	// remote is the key's place in mos.portal.
+	remote func(c *portal.Client, project string) keysync.Remote
+}
+
+func (s *store) failed() bool {
+	if !s.given {
+		return false
+	}
+	if !s.valid {
+		return true
+	}
+	for _, res := range s.results {
+		if res.Status == keysync.StatusFailed || res.Status == keysync.StatusDrift {
+			return true
+		}
+	}
+	return false
+}
+
+// run checks the key with its store and, if it passed, syncs it.
+func (r *run) runStore(ctx context.Context, s *store) {
+	if !s.given {
+		return
+	}
+	note, err := s.check(ctx)
+	s.checked = true
+	if err != nil {
+		s.checkErr = err
+		r.annotate(err, "")
+		r.logf("%s: the key failed the check, so no mos.portal app was touched", s.name)
+		return
+	}
+	s.valid, s.checkNote = true, note
+	r.logf("%s: %s", s.name, note)
+
+	if !r.cfg.hasMos() {
+		return
+	}
+	client := &portal.Client{BaseURL: r.cfg.mosURL, Token: r.cfg.mosToken, HTTP: r.httpClient("mos.portal")}
+	s.results = keysync.Run(ctx, keysync.Options{
+		Mode:   r.cfg.mode,
+		Apps:   r.cfg.mosApps,
+		Want:   s.want,
+		Remote: s.remote(client, r.cfg.mosProject),
+	})
+	r.reportApps(s)
+}
+
+// reportApps logs and annotates the per-app outcome of a sync.
+func (r *run) reportApps(s *store) {
+	now := r.deps.Now()
+	replaced := map[string][]string{} // replaced key ID → apps
+	var order []string
+	s.ageDays = -1
+	for _, res := range s.results {
+		line := fmt.Sprintf("%s app %s: %s", s.name, res.App, res.Status)
+		switch res.Status {
+		case keysync.StatusFailed:
+			r.annotate(res.Err, fmt.Sprintf("app %s (%s)", res.App, s.platform))
+		case keysync.StatusDrift:
+			held := "no key"
+			if res.Before != nil {
+				held = fmt.Sprintf("key %s (%s)", res.Before.KeyID, res.Before.Fingerprint)
+			}
+			r.errorf(fmt.Sprintf("%s key drift in mos.portal", s.name),
+				"app %s (%s) holds %s, not the checked key %s (%s); run this action with mode: sync to upload it",
+				res.App, s.platform, held, s.want.KeyID, s.want.Fingerprint)
+		}
+		if res.Replaced != "" {
+			line += " (previously " + res.Replaced + ")"
+			if res.Status == keysync.StatusUploaded {
+				if _, seen := replaced[res.Replaced]; !seen {
+					order = append(order, res.Replaced)
+				}
+				replaced[res.Replaced] = append(replaced[res.Replaced], res.App)
+			}
+		}
+		r.logf("%s", line)
+
+		// The age of the key each app now uses.
+		switch {
+		case res.Status == keysync.StatusUploaded:
+			s.ageDays = max(s.ageDays, 0)
+		case res.Before != nil && !res.Before.UploadedAt.IsZero() && (res.Status == keysync.StatusUnchanged || res.Status == keysync.StatusInSync):
+			s.ageDays = max(s.ageDays, int(now.Sub(res.Before.UploadedAt)/(24*time.Hour)))
+		}
+	}
+	for _, old := range order {
+		r.noticef(fmt.Sprintf("Replaced %s key %s", s.name, old),
+			"mos.portal app%s %s now use%s key %s instead of %s. Once releases work with the new key, %s",
+			plural(len(replaced[old]), "", "s"), strings.Join(replaced[old], ", "), plural(len(replaced[old]), "s", ""),
+			s.want.KeyID, old, s.revokeHint)
+	}
+	r.checkAge(s)
+}
+
+// checkAge applies the max-key-age policy to the key in use.
+func (r *run) checkAge(s *store) {
+	limit := r.cfg.maxKeyAge
+	if limit <= 0 || s.ageDays < 0 {
+		return
+	}
+	limitDays := int(limit / (24 * time.Hour))
+	if time.Duration(s.ageDays)*24*time.Hour <= limit {
+		return
+	}
+	msg := fmt.Sprintf("the %s key in use was uploaded to mos.portal %d days ago, more than max-key-age (%d days); rotate it: create a new key, update the secret and run this action with mode: sync (see the README's rotation steps)",
+		s.name, s.ageDays, limitDays)
+	if r.cfg.mode == keysync.ModeCheck {
+		r.errorf(s.name+" key is too old", "%s", msg)
+		return
+	}
+	r.warningf(s.name+" key is getting old", "%s", msg)
+}
+
+// httpClient is the retrying client for one service, logging retries.
+func (r *run) httpClient(service string) *retryablehttp.Client {
+	return httpx.New(httpx.Config{
+		Service:        service,
+		UserAgent:      version.UserAgent(),
+		Transport:      r.deps.Transport,
+		AttemptTimeout: min(30*time.Second, r.cfg.timeout),
+		Now:            r.deps.Now,
+		Log:            func(msg string) { r.logf("%s", msg) },
+	})
+}
+
+// portalRemote is one platform's key of the apps in mos.portal, as keysync
+// sees it.
+type portalRemote struct {
+	get, put func(ctx context.Context, app string) (*keysync.Stored, error)
+}
+
+func (p portalRemote) Get(ctx context.Context, app string) (*keysync.Stored, error) {
+	s, err := p.get(ctx, app)
+	if portal.IsKeyNotFound(err) {
+		return nil, keysync.ErrNoKey
+	}
+	return s, err
+}
+
+func (p portalRemote) Put(ctx context.Context, app string) (*keysync.Stored, error) {
+	return p.put(ctx, app)
+}
