@@ -1,0 +1,211 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mos-tools/publisher-keys/internal/action"
+	"github.com/mos-tools/publisher-keys/internal/standin/fault"
+)
+
+// scenario is one workflow run of the demo and what it must end with.
+type scenario struct {
+	title   string
+	in      inputs
+	setup   func()
+	wantErr bool
+	// want checks the outputs; it returns what differs from the expectation.
+	want func(out map[string]string) error
+	// summary prints the step summary after the log.
+	summary bool
+}
+
+// demo runs the scenarios one after another against one world, so each
+// starts from what the previous one left in mos.portal.
+func (w *world) demo(ctx context.Context, stdout io.Writer) error {
+	fmt.Fprintf(stdout, "Sandbox: App Store Connect stand-in at %s, mos.portal stand-in at %s, Google stand-in at %s.\n", w.ascURL, w.mosURL, w.googleURL)
+	fmt.Fprintf(stdout, "A throwaway App Store Connect team key %s was generated and registered; mos.portal project %q has apps %s,\n", keyID, project, strings.Join(apps, ", "))
+	fmt.Fprintf(stdout, "and app \"news\" still holds key %s, uploaded by hand 120 days ago. Each scenario is one workflow run of the action.\n", oldKeyID)
+
+	var failures []string
+	for i, sc := range w.scenarios() {
+		fmt.Fprintf(stdout, "\n━━━ Scenario %d: %s ━━━\n", i+1, sc.title)
+		if sc.setup != nil {
+			sc.setup()
+		}
+		out, summary, err := w.runAction(ctx, stdout, sc.in)
+		w.asc.Faults().Clear()
+		w.portal.Faults().Clear()
+
+		fmt.Fprintf(stdout, "── exit: %s\n", exitText(err))
+		fmt.Fprintf(stdout, "── outputs: valid=%s uploaded=%s asc-fingerprint=%s asc-previous-key-id=%s asc-key-age-days=%s play-valid=%s\n",
+			out["valid"], out["uploaded"], out["asc-fingerprint"], out["asc-previous-key-id"], out["asc-key-age-days"], out["play-valid"])
+		fmt.Fprintf(stdout, "── results: %s\n", out["results"])
+		if sc.summary {
+			fmt.Fprintf(stdout, "── step summary (markdown):\n%s", summary)
+		}
+
+		problem := ""
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case sc.wantErr && err == nil:
+			problem = "the run succeeded but should have failed"
+		case !sc.wantErr && err != nil:
+			problem = "the run failed but should have succeeded"
+		case sc.want != nil:
+			if err := sc.want(out); err != nil {
+				problem = err.Error()
+			}
+		}
+		if problem != "" {
+			fmt.Fprintf(stdout, "── UNEXPECTED: %s\n", problem)
+			failures = append(failures, fmt.Sprintf("scenario %d (%s): %s", i+1, sc.title, problem))
+		} else {
+			fmt.Fprintf(stdout, "── as expected\n")
+		}
+	}
+	if len(failures) > 0 {
+		return fmt.Errorf("the sandbox found %d unexpected outcomes:\n%s", len(failures), strings.Join(failures, "\n"))
+	}
+	fmt.Fprintf(stdout, "\nAll scenarios ended as expected.\n")
+	return nil
+}
+
+func exitText(err error) string {
+	if err == nil {
+		return "0 (success)"
+	}
+	if errors.Is(err, action.ErrFailed) {
+		return "1 (the step fails)"
+	}
+	return "1: " + err.Error()
+}
+
+func (w *world) scenarios() []scenario {
+	with := func(extra inputs) inputs {
+		in := w.baseInputs()
+		for k, v := range extra {
+			in[k] = v
+		}
+		return in
+	}
+	var ascBefore int
+	return []scenario{
+		{
+			title:   "first sync: the .p8 as downloaded, checked against App Store Connect and uploaded to three apps",
+			in:      with(inputs{"asc-key": w.keyPEM, "asc-bundle-ids": teamAppA + "\n" + teamAppB}),
+			summary: true,
+			want: func(out map[string]string) error {
+				return all(
+					expect(out, "valid", "true"), expect(out, "uploaded", "true"),
+					expect(out, "asc-previous-key-id", oldKeyID),
+					expectResults(out, "ios", map[string]string{"weather": "uploaded", "news": "uploaded", "sports": "uploaded"}),
+					w.portalHolds(keyID),
+				)
+			},
+		},
+		{
+			title: "the next run, with the key stored as wrapped base64: same key, nothing written",
+			in:    with(inputs{"asc-key": base64Wrapped(w.keyPEM)}),
+			want: func(out map[string]string) error {
+				return all(expect(out, "uploaded", "false"),
+					expectResults(out, "ios", map[string]string{"weather": "unchanged", "news": "unchanged", "sports": "unchanged"}))
+			},
+		},
+		{
+			title: "the daily scheduled check with a 90-day age policy",
+			in:    with(inputs{"asc-key": w.keyPEM, "mode": "check", "max-key-age": "90d"}),
+			want: func(out map[string]string) error {
+				return all(expect(out, "asc-key-age-days", "0"),
+					expectResults(out, "ios", map[string]string{"weather": "in-sync", "news": "in-sync", "sports": "in-sync"}))
+			},
+		},
+		{
+			title:   "a key App Store Connect does not accept (revoked, or of another team) never reaches mos.portal",
+			in:      with(inputs{"asc-key": w.roguePEM, "asc-key-id": otherID, "mode": "force"}),
+			wantErr: true,
+			want: func(out map[string]string) error {
+				return all(expect(out, "valid", "false"), expect(out, "uploaded", "false"), w.portalHolds(keyID))
+			},
+		},
+		{
+			title:   "a secret cut short when pasted is refused before any request",
+			in:      with(inputs{"asc-key": w.keyPEM[:len(w.keyPEM)/2]}),
+			setup:   func() { ascBefore = w.asc.Faults().Requests() },
+			wantErr: true,
+			want: func(out map[string]string) error {
+				if n := w.asc.Faults().Requests() - ascBefore; n != 0 {
+					return fmt.Errorf("%d requests reached App Store Connect", n)
+				}
+				return expect(out, "valid", "false")
+			},
+		},
+		{
+			title: "App Store Connect answers 503 twice, then works: retried within the timeout",
+			in:    with(inputs{"asc-key": w.keyPEM}),
+			setup: func() {
+				w.asc.Faults().Add(fault.Fault{Kind: fault.Status, Status: 503, Times: 2})
+			},
+			want: func(out map[string]string) error { return expect(out, "valid", "true") },
+		},
+		{
+			title: "Google Play and App Store Connect in one run, each checked and synced on its own",
+			in: with(inputs{
+				"asc-key":              w.keyPEM,
+				"play-service-account": w.playJSON,
+				"play-package-names":   playPkg,
+				"play-api-url":         w.googleURL,
+			}),
+			summary: true,
+			want: func(out map[string]string) error {
+				return all(expect(out, "valid", "true"), expect(out, "play-valid", "true"), expect(out, "uploaded", "true"),
+					expectResults(out, "android", map[string]string{"weather": "uploaded", "news": "uploaded", "sports": "uploaded"}))
+			},
+		},
+	}
+}
+
+func all(errs ...error) error { return errors.Join(errs...) }
+
+func expect(out map[string]string, name, want string) error {
+	if got := out[name]; got != want {
+		return fmt.Errorf("output %s is %q, want %q", name, got, want)
+	}
+	return nil
+}
+
+func expectResults(out map[string]string, platform string, want map[string]string) error {
+	var results []action.Result
+	if err := json.Unmarshal([]byte(out["results"]), &results); err != nil {
+		return fmt.Errorf("output results is not a JSON array: %w", err)
+	}
+	got := map[string]string{}
+	for _, r := range results {
+		if r.Platform == platform {
+			got[r.App] = r.Status
+		}
+	}
+	var errs []error
+	for app, status := range want {
+		if got[app] != status {
+			errs = append(errs, fmt.Errorf("app %s (%s) is %q, want %q", app, platform, got[app], status))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (w *world) portalHolds(keyID string) error {
+	var errs []error
+	for _, app := range apps {
+		rec, ok := w.portal.IOSKey(project, app)
+		if !ok || rec.KeyID != keyID {
+			errs = append(errs, fmt.Errorf("mos.portal app %s holds %q, want %s", app, rec.KeyID, keyID))
+		}
+	}
+	return errors.Join(errs...)
+}

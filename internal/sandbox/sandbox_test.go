@@ -1,0 +1,71 @@
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDemoEndsAsExpected runs the README's sandbox command: every scenario
+// must end as it says, and the log must show what a runner shows, with no
+// workflow command left raw and no secret unmasked.
+func TestDemoEndsAsExpected(t *testing.T) {
+	t.Parallel()
+
+	var out bytes.Buffer
+	if err := Main(t.Context(), nil, &out); err != nil {
+		t.Fatalf("sandbox: %v\n%s", err, out.String())
+	}
+	log := out.String()
+	if !strings.Contains(log, "All scenarios ended as expected.") {
+		t.Errorf("the sandbox did not confirm its scenarios:\n%s", log)
+	}
+	if strings.Contains(log, "::add-mask::") || strings.Contains(log, "::error") {
+		t.Errorf("raw workflow commands in the sandbox log:\n%s", log)
+	}
+	if !strings.Contains(log, "Error [App Store Connect rejected the key (401 NOT_AUTHORIZED)]") {
+		t.Errorf("the rejected-key scenario is not shown as an annotated error:\n%s", log)
+	}
+}
+
+// TestServeWritesConnectionFiles checks the files the container test reads.
+func TestServeWritesConnectionFiles(t *testing.T) {
+	t.Parallel()
+
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := Main(ctx, []string{"-serve", "-dir", dir}, pw)
+		pw.CloseWithError(err)
+		done <- err
+	}()
+
+	// serve announces itself once every file is written.
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "stand-ins ready") {
+		t.Fatalf("serve said %q, %v; want the ready line", line, err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if _, err := os.Stat(filepath.Join(dir, "ready")); err != nil {
+		t.Errorf("no ready file: %v", err)
+	}
+	for _, name := range []string{"asc-api-url", "mos-url", "play-api-url", "asc-key.p8", "asc-key-id", "asc-issuer-id", "mos-token", "mos-project", "mos-apps", "play-service-account.json"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || len(b) == 0 {
+			t.Errorf("file %s: %v (%d bytes)", name, err, len(b))
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+}

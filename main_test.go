@@ -1,0 +1,267 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mos-tools/publisher-keys/internal/action"
+	"github.com/mos-tools/publisher-keys/internal/standin/ascstandin"
+	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
+)
+
+const testVersion = "v9.8.7-e2e"
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+)
+
+// build compiles the action once per test binary, as the Dockerfile does.
+func build(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "publisher-keys-e2e-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binary = filepath.Join(dir, "publisher-keys")
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags",
+			"-s -w -X github.com/mos-tools/publisher-keys/internal/version.version="+testVersion, "-o", binary, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = errors.New(string(out))
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("failed to build the binary: %v", buildErr)
+	}
+	return binary
+}
+
+type e2e struct {
+	asc    *ascstandin.Server
+	portal *portalstandin.Server
+	ascURL string
+	mosURL string
+	keyPEM string
+}
+
+func setupE2E(t *testing.T) *e2e {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &e2e{keyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))}
+	e.asc = ascstandin.New()
+	e.asc.AddKey(ascstandin.Key{KeyID: "E2EKEY0001", IssuerID: "5e2e5e2e-0000-4000-8000-000000000001", Public: &key.PublicKey})
+	e.portal = portalstandin.New()
+	e.portal.AddToken("e2e-token-9d8c7b6a", "acme")
+	e.portal.AddApp("acme", "weather")
+	e.portal.AddApp("acme", "news")
+	var stop func()
+	if e.ascURL, stop, err = e.asc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	if e.mosURL, stop, err = e.portal.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	return e
+}
+
+type runOutput struct {
+	code           int
+	stdout, stderr string
+	outputs        map[string]string
+	summary        string
+}
+
+// runBinary runs the binary with the environment a runner gives a Docker
+// action: INPUT_* with hyphens kept, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and
+// GITHUB_WORKSPACE, and nothing else of the test's environment.
+func runBinary(t *testing.T, args []string, inputs map[string]string) runOutput {
+	t.Helper()
+	dir := t.TempDir()
+	env := []string{
+		"GITHUB_OUTPUT=" + filepath.Join(dir, "output"),
+		"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary"),
+		"GITHUB_WORKSPACE=" + dir,
+		"HOME=" + dir,
+	}
+	for k, v := range inputs {
+		env = append(env, "INPUT_"+strings.ToUpper(k)+"="+v)
+	}
+	cmd := exec.CommandContext(t.Context(), build(t), args...)
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	outputs, err := action.ReadOutputFile(filepath.Join(dir, "output"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary, _ := os.ReadFile(filepath.Join(dir, "summary"))
+	return runOutput{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: outputs, summary: string(summary)}
+}
+
+func TestBinaryEndToEnd(t *testing.T) {
+	t.Parallel()
+	e := setupE2E(t)
+	good := map[string]string{
+		"asc-key":       base64.StdEncoding.EncodeToString([]byte(e.keyPEM)),
+		"asc-key-id":    "E2EKEY0001",
+		"asc-issuer-id": "5e2e5e2e-0000-4000-8000-000000000001",
+		"asc-api-url":   e.ascURL,
+		"mos-url":       e.mosURL,
+		"mos-token":     "e2e-token-9d8c7b6a",
+		"mos-project":   "acme",
+		"mos-apps":      "weather\nnews",
+	}
+	bad := map[string]string{}
+	for k, v := range good {
+		bad[k] = v
+	}
+	bad["asc-key-id"] = "E2EKEY0002" // a key App Store Connect does not know
+
+	cases := []struct {
+		name        string
+		inputs      map[string]string
+		wantCode    int
+		wantOutputs map[string]string
+		wantLog     []*regexp.Regexp
+		wantSummary []string
+	}{
+		{
+			name:        "good key is uploaded",
+			inputs:      good,
+			wantCode:    0,
+			wantOutputs: map[string]string{"valid": "true", "uploaded": "true", "asc-key-id": "E2EKEY0001"},
+			wantLog:     []*regexp.Regexp{regexp.MustCompile(`(?m)^mos publisher-keys ` + regexp.QuoteMeta(testVersion) + ` `)},
+			wantSummary: []string{"| weather | ⬆️ uploaded |", "| news | ⬆️ uploaded |", "| Fingerprint | SHA256:"},
+		},
+		{
+			name:        "unknown key fails with an annotation and leaves mos.portal alone",
+			inputs:      bad,
+			wantCode:    1,
+			wantOutputs: map[string]string{"valid": "false", "uploaded": "false", "results": "[]"},
+			wantLog:     []*regexp.Regexp{regexp.MustCompile(`(?m)^::error title=App Store Connect rejected the key \(401 NOT_AUTHORIZED\)::.*E2EKEY0002`)},
+			wantSummary: []string{"❌"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// Sequential: the second case asserts the first left mos.portal as it was.
+			out := runBinary(t, nil, tc.inputs)
+			if out.code != tc.wantCode {
+				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", out.code, tc.wantCode, out.stdout, out.stderr)
+			}
+			for k, want := range tc.wantOutputs {
+				if got := out.outputs[k]; got != want {
+					t.Errorf("output %s = %q, want %q", k, got, want)
+				}
+			}
+			for _, re := range tc.wantLog {
+				if !re.MatchString(out.stdout) {
+					t.Errorf("log does not match %s:\n%s", re, out.stdout)
+				}
+			}
+			for _, s := range tc.wantSummary {
+				if !strings.Contains(out.summary, s) {
+					t.Errorf("summary lacks %q:\n%s", s, out.summary)
+				}
+			}
+			assertNothingLeaks(t, out, e.keyPEM, tc.inputs["asc-key"], tc.inputs["mos-token"])
+		})
+	}
+	if rec, ok := e.portal.IOSKey("acme", "weather"); !ok || rec.KeyID != "E2EKEY0001" {
+		t.Errorf("after the failed run mos.portal holds %q, want the good key", rec.KeyID)
+	}
+}
+
+// assertNothingLeaks scans every stream and file a workflow can see for
+// pieces of the secrets, outside ::add-mask:: commands.
+func assertNothingLeaks(t *testing.T, out runOutput, keyPEM string, secrets ...string) {
+	t.Helper()
+	var pieces []string
+	for _, line := range strings.Split(keyPEM, "\n") {
+		if len(line) > 20 && !strings.HasPrefix(line, "-----") {
+			pieces = append(pieces, line[:20])
+		}
+	}
+	for _, s := range secrets {
+		if len(s) >= 12 {
+			pieces = append(pieces, s[:12])
+		}
+	}
+	var visible []string
+	for _, line := range strings.Split(out.stdout, "\n") {
+		if !strings.HasPrefix(line, "::add-mask::") {
+			visible = append(visible, line)
+		}
+	}
+	text := strings.Join(visible, "\n") + out.stderr + out.summary
+	for _, v := range out.outputs {
+		text += "\n" + v
+	}
+	for _, p := range pieces {
+		if strings.Contains(text, p) {
+			t.Errorf("secret piece %.6q… is visible outside ::add-mask::", p)
+		}
+	}
+}
+
+func TestBinaryVersionAndUnknownCommand(t *testing.T) {
+	t.Parallel()
+
+	out := runBinary(t, []string{"version"}, nil)
+	if out.code != 0 || strings.TrimSpace(out.stdout) != testVersion {
+		t.Errorf("version: exit %d, stdout %q; want 0 and %q", out.code, out.stdout, testVersion)
+	}
+	out = runBinary(t, []string{"deploy"}, nil)
+	if out.code != 1 || !strings.Contains(out.stderr, `unknown command "deploy"`) {
+		t.Errorf("unknown command: exit %d, stderr %q", out.code, out.stderr)
+	}
+}
+
+func TestBinaryWithoutInputsExplains(t *testing.T) {
+	t.Parallel()
+
+	out := runBinary(t, nil, nil)
+	if out.code != 1 {
+		t.Fatalf("exit %d, want 1", out.code)
+	}
+	if !strings.Contains(out.stdout, "::error title=Invalid input asc-key::") || !strings.Contains(out.stdout, "forks or by Dependabot") {
+		t.Errorf("want an annotated explanation of the missing key:\n%s", out.stdout)
+	}
+	if out.outputs["valid"] != "false" {
+		t.Errorf("valid = %q, want false", out.outputs["valid"])
+	}
+}
