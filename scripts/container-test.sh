@@ -6,8 +6,8 @@
 # Unit tests cannot see a Dockerfile that does not build, a wrong entrypoint or
 # an image whose user cannot write /github/file_commands; this can.
 #
-# Needs: root, Debian's apt (docker.io, busybox-static, ca-certificates and
-# openssl are installed when missing), the Go module proxy. No image is pulled:
+# Needs: root, Debian's apt (docker.io, busybox-static, ca-certificates, openssl
+# and socat are installed when missing), the Go module proxy. No image is pulled:
 # the base images named in the Dockerfile's FROM lines are stood in for with
 # `docker import`. The script starts its own dockerd (no bridge, no iptables,
 # its own socket and data under a temp dir) and stops it on exit.
@@ -38,9 +38,11 @@ mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 
 dockerd_pid=
 sandbox_pid=
+tls_dir=
 cleanup() {
 	local rc=$?
 	set +e
+	[[ -n $tls_dir ]] && bash "$root/scripts/docker/sandbox-tls.sh" stop "$tls_dir"
 	if [[ -n $sandbox_pid ]]; then
 		kill -TERM "$sandbox_pid" 2>/dev/null
 		wait "$sandbox_pid" 2>/dev/null
@@ -71,7 +73,7 @@ trap 'exit 143' TERM
 
 # --- Tools ------------------------------------------------------------------
 missing=()
-for pkg in docker.io busybox-static ca-certificates openssl; do
+for pkg in docker.io busybox-static ca-certificates openssl socat; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
@@ -253,6 +255,7 @@ while IFS= read -r name; do inputs+=("$name"); done < <(
 )
 ((${#inputs[@]} >= 5)) || die "found only ${#inputs[@]} inputs in action.yml"
 
+extra_env=()
 # run_case IMAGE CASE input=value... : a fresh workspace and file_commands folder,
 # files created beforehand as the runner does, every input of action.yml passed
 # by name (hyphens kept, empty unless given), values through the environment so
@@ -261,7 +264,7 @@ run_case() {
 	local img=$1 case=$2 kv name value
 	shift 2
 	local dir="$tmp/cases/$case"
-	mkdir -p "$dir/workspace" "$dir/file_commands" "$dir/home"
+	mkdir -p "$dir/workspace" "$dir/file_commands" "$dir/home" "$dir/workflow"
 	local fc="$dir/file_commands" id=$RANDOM$RANDOM
 	for f in set_output set_env add_path save_state step_summary; do
 		: >"$fc/${f}_$id"
@@ -272,7 +275,7 @@ run_case() {
 	for name in "${!given[@]}"; do
 		[[ " ${inputs[*]} " == *" $name "* ]] || die "case $case sets input $name, which action.yml does not declare"
 	done
-	local assign=() eargs=()
+	local assign=() eargs=("${extra_env[@]}")
 	for name in "${inputs[@]}"; do
 		value=${given[$name]:-}
 		assign+=("INPUT_${name^^}=$value")
@@ -285,6 +288,7 @@ run_case() {
 		-v "$dir/workspace:/github/workspace" \
 		-v "$fc:/github/file_commands" \
 		-v "$dir/home:/github/home" \
+		-v "$dir/workflow:/github/workflow" \
 		-e HOME=/github/home -e CI=true -e GITHUB_ACTIONS=true -e RUNNER_OS=Linux \
 		-e GITHUB_WORKSPACE=/github/workspace \
 		-e GITHUB_OUTPUT="/github/file_commands/set_output_$id" \
@@ -411,6 +415,26 @@ want_output key-file asc-key-id "^$key_id\$"
 	fail "key-file: asc-fingerprint differs from the one of the same key given inline"
 want_results key-file in-sync
 verdict key-file "asc-key-file in the workspace, check mode: in sync everywhere"
+
+# Over https, as on GitHub where the action's container is on Docker's bridge
+# and reaches stand-ins on the host through scripts/docker/sandbox-tls.sh (the
+# ci.yml job that runs `uses: ./`): here on 127.0.0.2, with a fresh sandbox.
+# This also proves the TLS client in the scratch image and SSL_CERT_FILE.
+tls_dir="$tmp/cases/tls/workspace/.sandbox"
+bash "$root/scripts/docker/sandbox-tls.sh" start "$tmp/publisher-keys" 127.0.0.2 "$tls_dir" ||
+	die "could not start the sandbox behind TLS"
+tls() { cat "$tls_dir/$1"; }
+extra_env=(-e SSL_CERT_FILE=/github/workspace/.sandbox/tls.crt)
+run_case "$image" tls asc-key="$(tls sandbox/asc-key.p8)" asc-key-id="$(tls sandbox/asc-key-id)" \
+	asc-issuer-id="$(tls sandbox/asc-issuer-id)" asc-api-url="$(tls asc-api-url)" \
+	mos-url="$(tls mos-url)" mos-token="$(tls sandbox/mos-token)" \
+	mos-project="$(tls sandbox/mos-project)" mos-apps="$(tls sandbox/mos-apps)"
+extra_env=()
+want_rc tls 0
+want_output tls valid '^true$'
+want_output tls uploaded '^true$'
+grep -q '^https://127\.0\.0\.2:' "$tls_dir/asc-api-url" || fail "tls: the App Store Connect URL is not https on 127.0.0.2"
+verdict tls "over https through a TLS proxy, CA from SSL_CERT_FILE: valid, uploaded"
 
 # The legacy builder's image must behave the same.
 run_case "$image-legacy" legacy "${common_inputs[@]}" asc-key="$(sb asc-key.p8)" asc-key-id="$key_id" mode=check
