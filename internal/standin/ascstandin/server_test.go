@@ -16,7 +16,6 @@ import (
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	f := setup(t, WithRateLimit(2))
-	tok := "Bearer " + f.validToken(t)
 	// A bad token is not charged to the key.
 	if resp, _ := do(t, http.MethodGet, f.url+"/v1/apps", "Bearer x.y.z"); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("bad token: status = %d, want 401", resp.StatusCode)
@@ -35,7 +34,7 @@ func TestRateLimit(t *testing.T) {
 	for i, st := range steps {
 		f.clock.Add(st.advance)
 		// The token would expire over the hour; sign a fresh one each time.
-		tok = "Bearer " + f.validToken(t)
+		tok := "Bearer " + f.validToken(t)
 		resp, body := do(t, http.MethodGet, f.url+"/v1/apps?limit=1", tok)
 		if resp.StatusCode != st.wantStatus {
 			t.Fatalf("step %d: status = %d, want %d; body:\n%s", i, resp.StatusCode, st.wantStatus, body)
