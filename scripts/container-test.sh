@@ -73,7 +73,12 @@ trap 'exit 143' TERM
 
 # --- Tools ------------------------------------------------------------------
 missing=()
-for pkg in docker.io busybox-static ca-certificates openssl socat; do
+# A Docker engine from any package will do (GitHub's runners have Docker's own);
+# the client must be the one installed with it, in /usr/bin.
+if [[ ! -x /usr/bin/docker ]] || ! command -v dockerd >/dev/null; then
+	missing+=(docker.io)
+fi
+for pkg in busybox-static ca-certificates openssl socat; do
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
@@ -85,7 +90,9 @@ if ((${#missing[@]})); then
 fi
 # The client from the same package as the daemon, whatever else is on PATH.
 docker_bin=/usr/bin/docker
-[[ -x $docker_bin && -x /usr/sbin/dockerd ]] || die "docker.io did not install /usr/bin/docker and /usr/sbin/dockerd"
+if [[ ! -x $docker_bin ]] || ! command -v dockerd >/dev/null; then
+	die "no dockerd, or no docker client in /usr/bin"
+fi
 [[ -x /bin/busybox ]] || die "busybox-static did not install /bin/busybox"
 command -v go >/dev/null || die "go is not on PATH"
 
@@ -97,7 +104,10 @@ export DOCKER_BUILDKIT=1                  # as on GitHub's runners
 docker() { "$docker_bin" "$@"; }
 
 log "starting dockerd (no bridge, no iptables) under $tmp/docker"
+# Own containerd namespaces: where a system containerd runs (as on GitHub's
+# runners), dockerd uses it, and must not meet the system dockerd's containers.
 dockerd --bridge=none --iptables=false --ip6tables=false \
+	--containerd-namespace pk-ct --containerd-plugins-namespace pk-ct-plugins \
 	--data-root "$tmp/docker/data" --exec-root "$tmp/docker/exec" \
 	-H "$DOCKER_HOST" --pidfile "$tmp/docker/dockerd.pid" \
 	>"$tmp/docker/dockerd.log" 2>&1 &
@@ -211,7 +221,11 @@ label_version=$(docker image inspect -f '{{index .Config.Labels "org.opencontain
 
 mkdir -p "$tmp/save"
 docker save "$image" | tar -C "$tmp/save" -xf -
-find "$tmp/save" -name layer.tar -exec tar -tf {} \; | sed 's|^\./||; s|/$||' | sort -u >"$tmp/files"
+# manifest.json names the layer archives, in the legacy layout (<id>/layer.tar)
+# and in the OCI one that Docker 25+ writes (blobs/sha256/<digest>).
+layers=$(grep -o '"Layers":\[[^]]*\]' "$tmp/save/manifest.json" | grep -o '"[^"]*"' | tr -d '"' | grep -vx Layers) ||
+	die "no layers listed in the saved image's manifest.json"
+for layer in $layers; do tar -tf "$tmp/save/$layer"; done | sed 's|^\./||; s|/$||' | sort -u >"$tmp/files"
 printf '%s\n' etc etc/ssl etc/ssl/certs etc/ssl/certs/ca-certificates.crt publisher-keys | sort >"$tmp/files-want"
 diff -u "$tmp/files-want" "$tmp/files" >&2 ||
 	fail "the image holds other files than the binary and the CA bundle (diff above)"
