@@ -144,7 +144,9 @@ func checkRetry(ctx context.Context, now func() time.Time, resp *http.Response, 
 		return false, nil
 	}
 	if wait, ok := retryAfter(now, resp); ok {
-		if deadline, has := ctx.Deadline(); has && now().Add(wait).After(deadline) {
+		// A context deadline is on the real clock, whatever now is: compare
+		// the wait with the real time left, not with now()+wait.
+		if deadline, has := ctx.Deadline(); has && wait > time.Until(deadline) {
 			// Waiting would only run into the deadline: report the answer now.
 			return false, nil
 		}
