@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
+	"syscall"
 	"unicode"
 	"unicode/utf8"
 )
@@ -195,7 +198,25 @@ func (e *RequestError) Error() string {
 	case errors.Is(e.Err, context.Canceled):
 		return fmt.Sprintf("the run was cancelled while %s.", doing)
 	}
-	return fmt.Sprintf("could not reach mos.portal while %s (%v), also after retries: check mos-url and that the portal is up.", doing, e.Err)
+	return fmt.Sprintf("could not reach mos.portal while %s (%s), also after retries: check mos-url and that the portal is up.", doing, transportCause(e.Err))
+}
+
+// transportCause says why a request got no answer, in words, without the
+// `Put "http://…": ` prefix of *url.Error that would repeat the whole URL.
+func transportCause(err error) string {
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "the connection was refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "the connection was closed before a complete answer arrived"
+	}
+	var redacted *redactedError
+	var urlErr *url.Error
+	if !errors.As(err, &redacted) && errors.As(err, &urlErr) {
+		// Only when nothing was redacted: the inner error would bypass it.
+		err = urlErr.Err
+	}
+	return sanitize(err.Error(), 200, nil)
 }
 
 // IDError reports a project or app identifier that cannot be sent as one
