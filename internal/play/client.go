@@ -167,6 +167,11 @@ func (c *Client) insertEdit(ctx context.Context, tok, pkg string) (appEdit, erro
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		e := &APIError{Kind: APINetwork, Package: pkg, ClientEmail: c.Key.ClientEmail, Err: err}
+		var tooLarge *httpx.BodyTooLargeError
+		if errors.As(err, &tooLarge) {
+			// An answer came, far too large: not a network problem.
+			e.Kind = APIMalformed
+		}
 		if ctx.Err() != nil {
 			e.Kind, e.Err = APITimeout, ctx.Err()
 		}

@@ -2,11 +2,15 @@ package play
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // APIErrorKind classifies why an edit of a package could not be opened.
@@ -92,9 +96,12 @@ func (e *APIError) Error() string {
 	case APIRedirect:
 		return fmt.Sprintf("Google Play answered %d, a redirect, when opening an edit of %s; the action does not follow redirects with an access token. Check input play-api-url.", e.Status, e.Package)
 	case APIMalformed:
+		if e.Status == 0 && e.Err != nil {
+			return fmt.Sprintf("Google Play sent an answer that could not be read (%s) when opening an edit of %s. Check input play-api-url, or run again later.", netCause(e.Err), e.Package)
+		}
 		return fmt.Sprintf("Google Play answered %d with a body that could not be read when opening an edit of %s. Check input play-api-url, or run again later.", e.Status, e.Package)
 	case APINetwork:
-		return fmt.Sprintf("Could not reach Google Play to open an edit of %s: %v. Check the runner's network and run again.", e.Package, e.Err)
+		return fmt.Sprintf("Could not reach Google Play to open an edit of %s: %s. Check the runner's network and run again.", e.Package, netCause(e.Err))
 	case APITimeout:
 		return fmt.Sprintf("Gave up waiting for Google Play to open an edit of %s: the run's time ran out. Run again, or raise input timeout.", e.Package)
 	}
@@ -242,4 +249,20 @@ func projectOf(g googleError, message, fallback string) string {
 
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
+
+// netCause says why a request got no usable answer, in words, without the
+// `Post "http://…": ` prefix of *url.Error that would repeat the whole URL.
+func netCause(err error) string {
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "the connection was refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "the connection was closed before a complete answer arrived"
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		err = urlErr.Err
+	}
+	return clean(err.Error(), 200)
 }

@@ -107,9 +107,12 @@ func (e *TokenError) Error() string {
 	case TokenRedirect:
 		return fmt.Sprintf("The token endpoint %s answered %d, a redirect; the action does not send a signed assertion anywhere else.", host(e.TokenURI), e.Status)
 	case TokenMalformed:
+		if e.Status == 0 && e.Err != nil {
+			return fmt.Sprintf("The token endpoint %s sent an answer that could not be read (%s). Run again later.", host(e.TokenURI), netCause(e.Err))
+		}
 		return fmt.Sprintf("The token endpoint %s answered %d with a body that is not an OAuth token response. Run again later.", host(e.TokenURI), e.Status)
 	case TokenNetwork:
-		return fmt.Sprintf("Could not reach Google's token endpoint %s: %v. Check the runner's network and run again.", host(e.TokenURI), e.Err)
+		return fmt.Sprintf("Could not reach Google's token endpoint %s: %s. Check the runner's network and run again.", host(e.TokenURI), netCause(e.Err))
 	case TokenTimeout:
 		return fmt.Sprintf("Gave up waiting for Google's token endpoint %s: the run's time ran out. Run again, or raise input timeout.", host(e.TokenURI))
 	}
@@ -178,6 +181,11 @@ func classifyTokenError(ctx context.Context, e TokenError, last exchange, err er
 	switch {
 	case last.err != nil:
 		e.Kind, e.Err = TokenNetwork, last.err
+		var tooLarge *httpx.BodyTooLargeError
+		if errors.As(last.err, &tooLarge) {
+			// An answer came, far too large: not a network problem.
+			e.Kind = TokenMalformed
+		}
 		if ctx.Err() != nil || errors.Is(last.err, context.DeadlineExceeded) || errors.Is(last.err, context.Canceled) {
 			e.Kind, e.Err = TokenTimeout, ctx.Err()
 		}
