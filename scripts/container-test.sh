@@ -13,6 +13,8 @@
 # its own socket and data under a temp dir) and stops it on exit.
 #
 # Usage: bash scripts/container-test.sh          (as root; .ci/run calls it)
+#        CONTAINER_TEST_KEEP=1 keeps each case's workspace, outputs, summary
+#        and log, and the build logs, in the temp dir it names at the end.
 # Prints one summary line starting with "container-test: PASS" and exits 0, or
 # says what failed and exits 1. It never passes by skipping.
 set -euo pipefail
@@ -60,7 +62,12 @@ cleanup() {
 	# removing it, deepest first.
 	awk -v t="$tmp/" 'index($2, t) == 1 { print $2 }' /proc/self/mounts | sort -r |
 		while read -r m; do umount -l "$m"; done
-	rm -rf "$tmp"
+	if [[ -n ${CONTAINER_TEST_KEEP:-} ]]; then
+		rm -rf "$tmp/docker" "$tmp/rootfs-golang" "$tmp/save"
+		printf 'container-test: kept the cases, logs and sandbox files in %s\n' "$tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
 	exit "$rc"
 }
 trap cleanup EXIT
