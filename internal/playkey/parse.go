@@ -284,6 +284,10 @@ func decodeObject(doc string) (map[string]json.RawMessage, bool, error) {
 	switch {
 	case errors.As(err, &syn) && syn.Offset >= int64(len(doc)):
 		what = "is cut short"
+	case errors.As(err, &syn) && syn.Offset > 0 && doc[syn.Offset-1] == '\\':
+		// A backslash outside any string: the file's line breaks (or quotes)
+		// were written as \n (or \") escapes, the whole file escaped once more.
+		what = fmt.Sprintf(`has \n or \" escapes outside its strings (at byte %d): the whole file was escaped once more (doubled \n) on its way into the secret`, syn.Offset)
 	case errors.As(err, &syn):
 		what = fmt.Sprintf("has a syntax error at byte %d", syn.Offset)
 	}
