@@ -80,6 +80,11 @@ func (r *run) do(ctx context.Context) error {
 	}
 	if err := errors.Join(errs...); err != nil {
 		r.annotateAll(err)
+	}
+	// Broken inputs stop the whole run before any request. A key refused at
+	// intake stops only its own store: the other key is still checked and
+	// synced (runStore skips a refused store, and the run fails below).
+	if cfgErr != nil {
 		r.writeReport()
 		return ErrFailed
 	}

@@ -58,7 +58,7 @@ func (s *store) failed() bool {
 
 // run checks the key with its store and, if it passed, syncs it.
 func (r *run) runStore(ctx context.Context, s *store) {
-	if !s.given {
+	if !s.given || s.intakeErr != nil || s.check == nil {
 		return
 	}
 	note, err := s.check(ctx)
