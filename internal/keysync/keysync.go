@@ -98,12 +98,19 @@ func Run(ctx context.Context, opts Options) []Result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			notStarted := func() Result {
+				return Result{App: app, Status: StatusFailed, Err: &NotStartedError{App: app, Err: ctx.Err()}}
+			}
+			if ctx.Err() != nil { // select picks at random when both are ready
+				results[i] = notStarted()
+				return
+			}
 			select {
 			case sem <- struct{}{}:
 				defer func() { <-sem }()
 				results[i] = one(ctx, opts, app)
 			case <-ctx.Done():
-				results[i] = Result{App: app, Status: StatusFailed, Err: fmt.Errorf("not started: %w", ctx.Err())}
+				results[i] = notStarted()
 			}
 		}()
 	}
@@ -169,3 +176,26 @@ func (e *MismatchError) Error() string {
 		"check the key in mos.portal (Publisher → Apps → %s) and report this to mos. support",
 		e.App, e.Got.KeyID, e.Got.Fingerprint, e.Want.KeyID, e.Want.Fingerprint, e.App)
 }
+
+// NotStartedError reports an app that was never read nor written because the
+// run's time ran out (or the run was cancelled) before its turn came.
+type NotStartedError struct {
+	App string
+	Err error // context.DeadlineExceeded or context.Canceled
+}
+
+func (e *NotStartedError) Title() string {
+	if errors.Is(e.Err, context.Canceled) {
+		return "Cancelled before the sync"
+	}
+	return "Timed out before the sync"
+}
+
+func (e *NotStartedError) Error() string {
+	if errors.Is(e.Err, context.Canceled) {
+		return fmt.Sprintf("nothing was read or written for app %s: the run was cancelled before its turn came", e.App)
+	}
+	return fmt.Sprintf("nothing was read or written for app %s: the run's timeout ran out before its turn came; raise the timeout input or run again", e.App)
+}
+
+func (e *NotStartedError) Unwrap() error { return e.Err }
