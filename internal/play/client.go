@@ -23,7 +23,7 @@ const concurrency = 4
 
 // deleteTimeout bounds the clean-up of one edit. It runs on a context of its
 // own, so an edit is deleted even when the run is cancelled right after it
-// was opened.
+// was opened; it still ends by the run's deadline (see deleteEdit).
 const deleteTimeout = 15 * time.Second
 
 // Client checks a service-account key against Google.
@@ -196,9 +196,15 @@ func (c *Client) insertEdit(ctx context.Context, tok, pkg string) (appEdit, erro
 }
 
 // deleteEdit deletes the edit on a fresh short context, so it also runs
-// when ctx is done. It returns a warning when the edit may still be open.
+// when ctx is cancelled; but never past ctx's deadline, so a delete that
+// hangs cannot hold the run beyond its timeout. It returns a warning when
+// the edit may still be open.
 func (c *Client) deleteEdit(ctx context.Context, tok, pkg string, ed appEdit) string {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deleteTimeout)
+	budget := deleteTimeout
+	if deadline, ok := ctx.Deadline(); ok {
+		budget = min(budget, time.Until(deadline))
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
 	defer cancel()
 	warn := func(why string) string {
 		expiry := "within the hour"
@@ -214,7 +220,7 @@ func (c *Client) deleteEdit(ctx context.Context, tok, pkg string, ed appEdit) st
 	setHeaders(req, tok)
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return warn("no answer: " + err.Error())
+		return warn("no answer: " + netCause(err))
 	}
 	body, _ := httpx.ReadBody(resp, httpx.MaxBody)
 	switch {

@@ -1,6 +1,7 @@
 package play
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -255,6 +256,10 @@ func containsFold(s, sub string) bool {
 // `Post "http://…": ` prefix of *url.Error that would repeat the whole URL.
 func netCause(err error) string {
 	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the run's timeout ran out"
+	case errors.Is(err, context.Canceled):
+		return "the run was cancelled"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "the connection was refused"
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
