@@ -65,7 +65,8 @@ func (r *run) runStore(ctx context.Context, s *store) {
 	s.checked = true
 	if err != nil {
 		s.checkErr = err
-		r.annotate(err, "")
+		// One annotation per error: Play joins one error per package.
+		r.annotateAll(err)
 		r.logf("%s: the key failed the check, so no mos.portal app was touched", s.name)
 		return
 	}
