@@ -21,7 +21,7 @@ func (r *run) appleStore() *store {
 		name:       "App Store Connect",
 		given:      cfg.hasApple(),
 		ageDays:    -1,
-		revokeHint: "revoke it in App Store Connect (Users and Access → Integrations → App Store Connect API → Team Keys).",
+		revokeHint: "revoke the old key in App Store Connect (Users and Access → Integrations → App Store Connect API → Team Keys).",
 	}
 	if !s.given {
 		return s

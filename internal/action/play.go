@@ -20,7 +20,7 @@ func (r *run) playStore() *store {
 		name:       "Google Play",
 		given:      cfg.hasPlay(),
 		ageDays:    -1,
-		revokeHint: "delete it in Google Cloud (IAM & Admin → Service accounts → the account → Keys).",
+		revokeHint: "delete the old key in Google Cloud (IAM & Admin → Service accounts → the account → Keys).",
 	}
 	if !s.given || cfg.playKey == "" {
 		return s
