@@ -49,7 +49,7 @@ func (r *run) appleStore() *store {
 		}
 	}
 	s.intakeErr = errors.Join(errs...)
-	s.facts = [][2]string{{"Key ID", cfg.ascKeyID}, {"Issuer ID", cfg.ascIssuerID}}
+	s.facts = [][2]string{{"Key ID", shownID(cfg.ascKeyID, asckey.CheckKeyID)}, {"Issuer ID", shownID(cfg.ascIssuerID, asckey.CheckIssuerID)}}
 	if key == nil {
 		return s
 	}
@@ -101,4 +101,15 @@ func (r *run) appleStore() *store {
 		}
 	}
 	return s
+}
+
+// shownID is an ID input as the outputs and the summary may show it: only a
+// value of the ID's shape. Anything else may be a secret given to the wrong
+// input (asc-key-id: ${{ secrets.ASC_KEY }}), which nothing masks; the
+// error annotation says what is wrong with it without quoting it.
+func shownID(id string, check func(string) error) string {
+	if check(id) != nil {
+		return ""
+	}
+	return id
 }

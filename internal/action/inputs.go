@@ -118,7 +118,8 @@ func readConfig(in inputs, workspace string) (*config, error) {
 			switch {
 			case c.ascKeyID == "":
 				c.ascKeyID = id
-			case c.ascKeyID != id:
+			case c.ascKeyID != id && asckey.CheckKeyID(c.ascKeyID) == nil:
+				// A malformed Key ID is reported (unquoted) by its own check.
 				bad(inASCKeyID, "is %s but the key file is named %s, which is the key %s; use the Key ID of this file or the file of this Key ID",
 					c.ascKeyID, filepath.Base(file), id)
 			}

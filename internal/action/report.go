@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mos-tools/publisher-keys/internal/asckey"
 	"github.com/mos-tools/publisher-keys/internal/keysync"
 )
 
@@ -43,8 +44,8 @@ func (r *run) outputs() [][2]string {
 
 	return [][2]string{
 		{"valid", strconv.FormatBool(apple.valid)},
-		{"asc-key-id", r.cfg.ascKeyID},
-		{"asc-issuer-id", r.cfg.ascIssuerID},
+		{"asc-key-id", shownID(r.cfg.ascKeyID, asckey.CheckKeyID)},
+		{"asc-issuer-id", shownID(r.cfg.ascIssuerID, asckey.CheckIssuerID)},
 		{"asc-fingerprint", apple.want.Fingerprint},
 		{"asc-previous-key-id", previousKeyIDs(apple)},
 		{"asc-key-age-days", ageOutput(apple)},
