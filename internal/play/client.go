@@ -1,6 +1,7 @@
 package play
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -185,6 +186,10 @@ func (c *Client) insertEdit(ctx context.Context, tok, pkg string) (appEdit, erro
 	case httpx.IsRedirect(resp):
 		return appEdit{}, &APIError{Kind: APIRedirect, Package: pkg, Status: resp.StatusCode, ClientEmail: c.Key.ClientEmail}
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		if tok != "" {
+			// Google never quotes the access token, but a proxy might.
+			body = bytes.ReplaceAll(body, []byte(tok), []byte("[redacted]"))
+		}
 		return appEdit{}, c.apiErrorFrom(pkg, resp.StatusCode, body)
 	}
 	var ed appEdit
