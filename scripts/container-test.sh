@@ -113,7 +113,11 @@ docker() { "$docker_bin" "$@"; }
 log "starting dockerd (no bridge, no iptables) under $tmp/docker"
 # Own containerd namespaces: where a system containerd runs (as on GitHub's
 # runners), dockerd uses it, and must not meet the system dockerd's containers.
-dockerd --bridge=none --iptables=false --ip6tables=false \
+# Its own (empty) config file too: /etc/docker/daemon.json belongs to the
+# machine's engine and may repeat the flags below, which dockerd refuses.
+echo '{}' >"$tmp/docker/daemon.json"
+dockerd --config-file "$tmp/docker/daemon.json" \
+	--bridge=none --iptables=false --ip6tables=false \
 	--containerd-namespace pk-ct --containerd-plugins-namespace pk-ct-plugins \
 	--data-root "$tmp/docker/data" --exec-root "$tmp/docker/exec" \
 	-H "$DOCKER_HOST" --pidfile "$tmp/docker/dockerd.pid" \
