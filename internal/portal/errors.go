@@ -239,7 +239,7 @@ func (e *IDError) Error() string {
 // longRun matches runs that could be key material or a token; looksSecret
 // then keeps the ones that mix upper case, lower case and digits, as base64
 // and random tokens do, while paths, hex IDs and UUIDs stay readable.
-var longRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{32,}`)
+var longRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{24,}`)
 
 func looksSecret(run string) bool {
 	return strings.ContainsAny(run, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
