@@ -8,6 +8,7 @@ package action
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -74,6 +75,13 @@ func (r *run) do(ctx context.Context) error {
 
 	r.logf("mos publisher-keys %s · mode %s · timeout %s", version.Version(), cfg.mode, cfg.timeout)
 
+	// A step that cannot report must not change anything: find out before
+	// the first request rather than after the uploads.
+	if err := r.checkReportFiles(); err != nil {
+		r.errorf("Cannot write the step's outputs", "%s", err)
+		return ErrFailed
+	}
+
 	errs := []error{cfgErr}
 	for _, s := range r.stores {
 		errs = append(errs, s.intakeErr)
@@ -111,6 +119,27 @@ func (r *run) do(ctx context.Context) error {
 	}
 	if r.failed.Load() {
 		return ErrFailed
+	}
+	return nil
+}
+
+// checkReportFiles makes sure the output and summary files the runner named
+// can be written. In a Docker action they cannot when the image sets a
+// non-root USER: the runner creates them as root.
+func (r *run) checkReportFiles() error {
+	for _, name := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} {
+		path := r.deps.Getenv(name)
+		if path == "" {
+			continue
+		}
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			return fmt.Errorf("cannot write %s (%s): %w; nothing was checked or uploaded. "+
+				"A Docker action must run as the image's default root user, so the image must not set USER", name, path, errors.Unwrap(err))
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("cannot write %s (%s): %w", name, path, err)
+		}
 	}
 	return nil
 }

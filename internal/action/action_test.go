@@ -559,3 +559,27 @@ func TestKeyFile(t *testing.T) {
 		t.Errorf("a Key ID that disagrees with the file name must fail naming the file; got %v\n%s", r.err, r.stdout)
 	}
 }
+
+func TestUnwritableOutputsStopBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+
+	env := map[string]string{
+		"GITHUB_OUTPUT":       filepath.Join(t.TempDir(), "missing-dir", "output"),
+		"GITHUB_STEP_SUMMARY": filepath.Join(t.TempDir(), "summary"),
+	}
+	for k, v := range w.inputs(nil) {
+		env["INPUT_"+strings.ToUpper(k)] = v
+	}
+	var stdout bytes.Buffer
+	err := action.Run(t.Context(), action.Deps{Getenv: func(k string) string { return env[k] }, Stdout: &stdout})
+	if !errors.Is(err, action.ErrFailed) {
+		t.Fatalf("error = %v, want ErrFailed", err)
+	}
+	if !strings.Contains(stdout.String(), "::error title=Cannot write the step's outputs::") {
+		t.Errorf("want an annotation saying the outputs cannot be written:\n%s", stdout.String())
+	}
+	if n := w.asc.Faults().Requests() + w.portal.Faults().Requests(); n != 0 {
+		t.Errorf("%d requests were sent by a step that cannot report", n)
+	}
+}
