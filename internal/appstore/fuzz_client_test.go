@@ -1,0 +1,182 @@
+package appstore
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mos-tools/publisher-keys/internal/httpx"
+)
+
+// Placeholders in a fuzzed answer, replaced by the token the request
+// carried, as a server that quotes it would send.
+const (
+	phJWT = "{{JWT}}"
+	phSig = "{{SIG}}" // the token's signature alone
+)
+
+// echoTransport answers every request with the fuzzed status, Location,
+// X-Rate-Limit and body, the placeholders filled in.
+type echoTransport struct {
+	status                    int
+	location, rateLimit, body string
+}
+
+func (e *echoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok := strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")
+	fill := strings.NewReplacer(phJWT, tok, phSig, tok[strings.LastIndex(tok, ".")+1:])
+	h := http.Header{"Content-Type": {"application/json"}}
+	if e.location != "" {
+		h.Set("Location", fill.Replace(e.location))
+	}
+	if e.rateLimit != "" {
+		h.Set("X-Rate-Limit", fill.Replace(e.rateLimit))
+	}
+	body := fill.Replace(e.body)
+	return &http.Response{
+		StatusCode: e.status, Status: http.StatusText(e.status), Header: h, Request: req,
+		Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)),
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+	}, nil
+}
+
+type checkSeed struct {
+	bundles   bool
+	status    uint16 // statusOf maps 100 → 200, 301 → 401, …
+	location  string
+	rateLimit string
+	body      string
+}
+
+var checkSeeds = []checkSeed{
+	{false, 100, "", "user-hour-lim:3600;user-hour-rem:3599;", `{"data":[{"type":"apps","id":"1","attributes":{"bundleId":"com.example.app"}}],"links":{"self":"x"}}`},
+	{true, 100, "", "", `{"data":[{"type":"apps","id":"1","attributes":{"bundleId":"com.example.app"}}],"links":{"next":"https://api.appstoreconnect.apple.com/v1/apps?cursor=Mg"}}`},
+	{true, 100, "", "", `{"data":[],"links":{"next":"https://elsewhere.example/v1/apps?token=` + phJWT + `"}}`},
+	{false, 301, "", "user-hour-lim:3600;user-hour-rem:0;", `{"errors":[{"id":"1","status":"401","code":"NOT_AUTHORIZED","title":"Bearer ` + phJWT + `","detail":"signature ` + phSig + ` does not verify"}]}`},
+	{false, 303, "", "", `{"errors":[{"status":"403","code":"FORBIDDEN_ERROR","title":"This request is forbidden for security reasons","detail":"The API key in use does not allow this request"}]}`},
+	{false, 329, "", phSig, `{"errors":[{"status":"429","code":"RATE_LIMIT_EXCEEDED"}]}`},
+	{false, 207, "https://evil.example/v1/apps?jwt=" + phJWT, "", ``},
+	{false, 207, "http://[::1%zz/" + phSig, "", ``},
+	{false, 100, "", "", `<html>` + phJWT + `</html>`},
+	{false, 100, "", "", `{"data":null}`},
+	{false, 403, "", "", `{"errors":"not a list"}`},
+}
+
+var writeCheckSeeds = flag.Bool("seeds", false, "rewrite the seed corpus in testdata/fuzz/FuzzCheckAnswer")
+
+// TestWriteCheckFuzzSeeds writes checkSeeds into testdata/fuzz:
+// go test -run TestWriteCheckFuzzSeeds ./internal/appstore -args -seeds.
+func TestWriteCheckFuzzSeeds(t *testing.T) {
+	if !*writeCheckSeeds {
+		t.Skip("run with -seeds to rewrite the corpus")
+	}
+	dir := filepath.Join("testdata", "fuzz", "FuzzCheckAnswer")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range checkSeeds {
+		data := fmt.Sprintf("go test fuzz v1\nbool(%t)\nuint16(%d)\nstring(%q)\nstring(%q)\nstring(%q)\n", s.bundles, s.status, s.location, s.rateLimit, s.body)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%02d-%d", i, statusOf(s.status))), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func statusOf(n uint16) int { return 100 + int(n)%500 }
+
+// FuzzCheckAnswer sends arbitrary answers (status, Location, X-Rate-Limit,
+// body) through Check, with and without bundle IDs: status routing,
+// redirects, paging and its same-origin rule, decoding, the error texts.
+// Never a panic; either only bundle IDs that were asked for, or a typed
+// error with a title, one bounded line that quotes neither the token nor
+// any 24-character run of its signature, whatever the server echoes.
+// Seeds: testdata/fuzz/FuzzCheckAnswer.
+func FuzzCheckAnswer(f *testing.F) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		f.Fatal(err)
+	}
+	// One signer for the whole run: it signs once and caches the token.
+	signer := &Signer{KeyID: testKeyID, IssuerID: testIssuerID, Key: key}
+	token, err := signer.Token()
+	if err != nil {
+		f.Fatal(err)
+	}
+	sig := token[strings.LastIndex(token, ".")+1:]
+	runs := map[string]bool{}
+	for i := 0; i+24 <= len(sig); i++ {
+		runs[sig[i:i+24]] = true
+	}
+	for _, s := range checkSeeds {
+		f.Add(s.bundles, s.status, s.location, s.rateLimit, s.body)
+	}
+	asked := []string{"com.example.app", "com.example.other"}
+
+	f.Fuzz(func(t *testing.T, bundles bool, status uint16, location, rateLimit, body string) {
+		base, err := httpx.ParseBaseURL("asc-api-url", "https://api.appstoreconnect.apple.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := &echoTransport{status: statusOf(status), location: location, rateLimit: rateLimit, body: body}
+		c := &Client{BaseURL: base, Signer: signer,
+			HTTP: httpx.New(httpx.Config{RetryMax: 1, WaitMin: time.Nanosecond, WaitMax: time.Nanosecond, Transport: tr})}
+		var ids []string
+		if bundles {
+			ids = asked
+		}
+		chk, err := c.Check(context.Background(), ids)
+		if chk != nil {
+			for _, id := range chk.BundleIDs {
+				if bundles && !slices.Contains(asked, id) {
+					t.Fatalf("reports bundle ID %q, which was not asked for", id)
+				}
+			}
+		}
+		if err == nil {
+			return
+		}
+		var title string
+		var apiErr *APIError
+		var netErr *NetworkError
+		var respErr *ResponseError
+		var notVisible *BundleIDsNotVisibleError
+		switch {
+		case errors.As(err, &apiErr):
+			title = apiErr.Title()
+		case errors.As(err, &netErr):
+			title = netErr.Title()
+		case errors.As(err, &respErr):
+			title = respErr.Title()
+		case errors.As(err, &notVisible):
+			title = notVisible.Title()
+		default:
+			t.Fatalf("error %T is not one of the documented types: %v", err, err)
+		}
+		for _, msg := range []string{title, err.Error()} {
+			if msg == "" || strings.ContainsAny(msg, "\r\n") || !utf8.ValidString(msg) || len(msg) > 4000 {
+				t.Fatalf("message is empty, spans lines, is not UTF-8 or is %d bytes: %q", len(msg), msg)
+			}
+			if strings.Contains(msg, token) {
+				t.Fatalf("message quotes the token: %s", msg)
+			}
+			for i := 0; i+24 <= len(msg); i++ {
+				if runs[msg[i:i+24]] {
+					t.Fatalf("message quotes the token's signature (%q): %s", msg[i:i+24], msg)
+				}
+			}
+		}
+	})
+}
