@@ -181,8 +181,8 @@ func pemText(typ string, der []byte) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
 }
 
-// exchange is one request a stand-in saw, with what it carried.
-type exchange struct {
+// seenRequest is one request a stand-in saw, with what it carried.
+type seenRequest struct {
 	method, path string
 	bearer       string // the token of the Authorization header
 	assertion    string // the signed assertion of a token request
@@ -200,12 +200,12 @@ type recorder struct {
 	stdout func() string // path of the binary's stdout file
 
 	mu   sync.Mutex
-	seen []exchange
-	echo func(r *http.Request, ex exchange) (status int, body string, ok bool)
+	seen []seenRequest
+	echo func(r *http.Request, ex seenRequest) (status int, body string, ok bool)
 }
 
 func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ex := exchange{method: r.Method, path: r.URL.Path}
+	ex := seenRequest{method: r.Method, path: r.URL.Path}
 	if info, err := os.Stat(rc.stdout()); err == nil {
 		ex.stdoutAt = info.Size()
 	}
@@ -241,13 +241,13 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.next.ServeHTTP(w, r)
 }
 
-func (rc *recorder) exchanges() []exchange {
+func (rc *recorder) exchanges() []seenRequest {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return slices.Clone(rc.seen)
 }
 
-func (rc *recorder) setEcho(f func(r *http.Request, ex exchange) (int, string, bool)) {
+func (rc *recorder) setEcho(f func(r *http.Request, ex seenRequest) (int, string, bool)) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	rc.echo = f
@@ -337,7 +337,7 @@ func (w *leakWorld) bothInputs() map[string]string {
 	return in
 }
 
-func with(in map[string]string, kv ...string) map[string]string {
+func withInputs(in map[string]string, kv ...string) map[string]string {
 	for i := 0; i+1 < len(kv); i += 2 {
 		if kv[i+1] == "" {
 			delete(in, kv[i])
@@ -405,18 +405,18 @@ func leakCases() []leakCase {
 		{name: "asc PEM as downloaded", inputs: good, wantCode: 0, ascOK: true, want: "uploaded"},
 		{name: "asc PEM without final newline", inputs: apple(func(w *leakWorld) string { return strings.TrimSpace(k(w).ecPEM) }), wantCode: 0, ascOK: true},
 		{name: "asc PEM with CRLF", inputs: apple(func(w *leakWorld) string { return strings.ReplaceAll(k(w).ecPEM, "\n", "\r\n") }), wantCode: 0, ascOK: true},
-		{name: "asc base64 of the file", inputs: apple(func(w *leakWorld) string { return b64(k(w).ecPEM) }), wantCode: 0, ascOK: true},
-		{name: "asc base64 wrapped at 76", inputs: apple(func(w *leakWorld) string { return wrapAt(b64(k(w).ecPEM), 76) }), wantCode: 0, ascOK: true},
+		{name: "asc base64 of the file", inputs: apple(func(w *leakWorld) string { return base64Of(k(w).ecPEM) }), wantCode: 0, ascOK: true},
+		{name: "asc base64 wrapped at 76", inputs: apple(func(w *leakWorld) string { return wrapAt(base64Of(k(w).ecPEM), 76) }), wantCode: 0, ascOK: true},
 		{name: "asc literal \\n escapes", inputs: apple(func(w *leakWorld) string { return strings.ReplaceAll(k(w).ecPEM, "\n", `\n`) }), wantCode: 0, ascOK: true},
 		{name: "asc PEM on one line", inputs: apple(func(w *leakWorld) string { return strings.ReplaceAll(strings.TrimSpace(k(w).ecPEM), "\n", " ") }), wantCode: 0, ascOK: true},
 		{name: "asc body without BEGIN and END", inputs: apple(func(w *leakWorld) string { return pemBodyOf(k(w).ecPEM) }), wantCode: 0, ascOK: true},
 		{name: "asc BOM, quotes and blank lines", inputs: apple(func(w *leakWorld) string { return "\uFEFF\"\n" + k(w).ecPEM + "\n\"\n\n" }), wantCode: 0, ascOK: true},
 		{name: "asc SEC1 EC PRIVATE KEY", inputs: apple(func(w *leakWorld) string { return k(w).ecSEC1PEM }), wantCode: 0, ascOK: true},
-		{name: "asc SEC1 base64", inputs: apple(func(w *leakWorld) string { return b64(k(w).ecSEC1PEM) }), wantCode: 0, ascOK: true},
+		{name: "asc SEC1 base64", inputs: apple(func(w *leakWorld) string { return base64Of(k(w).ecSEC1PEM) }), wantCode: 0, ascOK: true},
 		{
 			name: "asc key file in the workspace",
 			inputs: func(w *leakWorld) map[string]string {
-				return with(w.appleInputs(""), "asc-key", "", "asc-key-id", "", "asc-key-file", "AuthKey_"+leakKeyID+".p8")
+				return withInputs(w.appleInputs(""), "asc-key", "", "asc-key-id", "", "asc-key-file", "AuthKey_"+leakKeyID+".p8")
 			},
 			files: func(w *leakWorld) map[string]string {
 				return map[string]string{"AuthKey_" + leakKeyID + ".p8": w.keys.ecPEM}
@@ -424,23 +424,23 @@ func leakCases() []leakCase {
 			secrets:  func(w *leakWorld) []string { return []string{w.keys.ecPEM} },
 			wantCode: 0, ascOK: true,
 		},
-		{name: "asc with a visible bundle ID", inputs: func(w *leakWorld) map[string]string { return with(good(w), "asc-bundle-ids", leakBundleID) }, wantCode: 0, ascOK: true},
+		{name: "asc with a visible bundle ID", inputs: func(w *leakWorld) map[string]string { return withInputs(good(w), "asc-bundle-ids", leakBundleID) }, wantCode: 0, ascOK: true},
 		{name: "asc check mode without mos.portal", inputs: func(w *leakWorld) map[string]string {
-			return with(good(w), "mode", "check", "mos-url", "", "mos-token", "", "mos-project", "", "mos-apps", "")
+			return withInputs(good(w), "mode", "check", "mos-url", "", "mos-token", "", "mos-project", "", "mos-apps", "")
 		}, wantCode: 0, ascOK: true},
 
 		// Every form of the Play key that intake accepts.
 		{name: "play JSON as downloaded", inputs: goodPlay, wantCode: 0, playOK: true, want: "uploaded"},
-		{name: "play base64 of the JSON", inputs: play(func(w *leakWorld) string { return b64(w.playJSON) }), wantCode: 0, playOK: true},
-		{name: "play base64 wrapped at 76", inputs: play(func(w *leakWorld) string { return wrapAt(b64(w.playJSON), 76) }), wantCode: 0, playOK: true},
+		{name: "play base64 of the JSON", inputs: play(func(w *leakWorld) string { return base64Of(w.playJSON) }), wantCode: 0, playOK: true},
+		{name: "play base64 wrapped at 76", inputs: play(func(w *leakWorld) string { return wrapAt(base64Of(w.playJSON), 76) }), wantCode: 0, playOK: true},
 		{name: "play JSON inside a JSON string", inputs: play(func(w *leakWorld) string { return jsonString(w.playJSON) }), wantCode: 0, playOK: true},
-		{name: "play base64 of base64", inputs: play(func(w *leakWorld) string { return b64(b64(w.playJSON)) }), wantCode: 0, playOK: true},
-		{name: "play base64 of a JSON string", inputs: play(func(w *leakWorld) string { return b64(jsonString(w.playJSON)) }), wantCode: 0, playOK: true},
+		{name: "play base64 of base64", inputs: play(func(w *leakWorld) string { return base64Of(base64Of(w.playJSON)) }), wantCode: 0, playOK: true},
+		{name: "play base64 of a JSON string", inputs: play(func(w *leakWorld) string { return base64Of(jsonString(w.playJSON)) }), wantCode: 0, playOK: true},
 		{name: "play JSON with a BOM and CRLF", inputs: play(func(w *leakWorld) string { return "\uFEFF" + strings.ReplaceAll(w.playJSON, "\n", "\r\n") }), wantCode: 0, playOK: true},
 		{
 			name: "play key file in the workspace",
 			inputs: func(w *leakWorld) map[string]string {
-				return with(w.playInputs(""), "play-service-account", "", "play-service-account-file", "sa.json")
+				return withInputs(w.playInputs(""), "play-service-account", "", "play-service-account-file", "sa.json")
 			},
 			files:    func(w *leakWorld) map[string]string { return map[string]string{"sa.json": w.playJSON} },
 			secrets:  func(w *leakWorld) []string { return []string{w.playJSON} },
@@ -452,27 +452,27 @@ func leakCases() []leakCase {
 	stamp("rejection", []leakCase{
 		// Every class of rejection, before any request.
 		{name: "asc RSA key", inputs: apple(func(w *leakWorld) string { return k(w).rsaPEM }), want: "RSA"},
-		{name: "asc RSA key base64", inputs: apple(func(w *leakWorld) string { return b64(k(w).rsaPEM) }), want: "RSA"},
+		{name: "asc RSA key base64", inputs: apple(func(w *leakWorld) string { return base64Of(k(w).rsaPEM) }), want: "RSA"},
 		{name: "asc P-384 key", inputs: apple(func(w *leakWorld) string { return k(w).p384PEM }), want: "P-384"},
 		{name: "asc encrypted PKCS#8", inputs: apple(func(w *leakWorld) string { return k(w).encrypted }), want: "encrypted"},
 		{name: "asc legacy encrypted SEC1", inputs: apple(func(w *leakWorld) string { return k(w).legacyEnc }), want: "encrypted"},
 		{name: "asc truncated PEM", inputs: apple(func(w *leakWorld) string { return k(w).ecPEM[:len(k(w).ecPEM)*2/3] }), want: "truncated"},
-		{name: "asc truncated base64", inputs: apple(func(w *leakWorld) string { s := b64(k(w).ecPEM); return s[:len(s)-30] })},
+		{name: "asc truncated base64", inputs: apple(func(w *leakWorld) string { s := base64Of(k(w).ecPEM); return s[:len(s)-30] })},
 		{name: "asc public key", inputs: apple(func(w *leakWorld) string { return k(w).ecPubPEM }), want: "public key"},
 		{name: "asc certificate", inputs: apple(func(w *leakWorld) string { return k(w).certPEM }), want: "certificate"},
 		{name: "asc Google JSON", inputs: apple(func(w *leakWorld) string { return w.playJSON }), want: "service account",
 			secrets: func(w *leakWorld) []string { return []string{w.playJSON} }},
 		{name: "play .p8 key", inputs: play(func(w *leakWorld) string { return k(w).ecPEM }), want: "App Store Connect key given as Play key"},
-		{name: "asc key ID malformed", inputs: func(w *leakWorld) map[string]string { return with(good(w), "asc-key-id", "abc") }, want: "Key ID"},
-		{name: "asc issuer ID is a team ID", inputs: func(w *leakWorld) map[string]string { return with(good(w), "asc-issuer-id", "A1B2C3D4E5") }, want: "Team ID"},
-		{name: "asc no issuer ID", inputs: func(w *leakWorld) map[string]string { return with(good(w), "asc-issuer-id", "") }, want: "team keys"},
-		{name: "asc empty key", inputs: func(w *leakWorld) map[string]string { return with(good(w), "asc-key", "") }, want: "Dependabot"},
-		{name: "play empty key", inputs: func(w *leakWorld) map[string]string { return with(goodPlay(w), "play-service-account", "") }, want: "Dependabot"},
+		{name: "asc key ID malformed", inputs: func(w *leakWorld) map[string]string { return withInputs(good(w), "asc-key-id", "abc") }, want: "Key ID"},
+		{name: "asc issuer ID is a team ID", inputs: func(w *leakWorld) map[string]string { return withInputs(good(w), "asc-issuer-id", "A1B2C3D4E5") }, want: "Team ID"},
+		{name: "asc no issuer ID", inputs: func(w *leakWorld) map[string]string { return withInputs(good(w), "asc-issuer-id", "") }, want: "team keys"},
+		{name: "asc empty key", inputs: func(w *leakWorld) map[string]string { return withInputs(good(w), "asc-key", "") }, want: "Dependabot"},
+		{name: "play empty key", inputs: func(w *leakWorld) map[string]string { return withInputs(goodPlay(w), "play-service-account", "") }, want: "Dependabot"},
 		{name: "nothing given", inputs: func(*leakWorld) map[string]string { return map[string]string{} }, want: "Dependabot"},
 
 		// Values crafted so that a decoder error quoting its input would
 		// show secret-looking text.
-		{name: "asc base64 with a bad character", inputs: apple(func(w *leakWorld) string { return spoil(b64(k(w).ecPEM), 97, '!') })},
+		{name: "asc base64 with a bad character", inputs: apple(func(w *leakWorld) string { return spoil(base64Of(k(w).ecPEM), 97, '!') })},
 		{name: "asc PEM body with a bad character", inputs: apple(func(w *leakWorld) string { return spoil(k(w).ecPEM, 90, '#') })},
 		{name: "asc body only with a bad character", inputs: apple(func(w *leakWorld) string { return spoil(pemBodyOf(k(w).ecPEM), 40, '*') })},
 		{name: "asc fastlane JSON holding the key", inputs: apple(func(w *leakWorld) string {
@@ -488,7 +488,7 @@ func leakCases() []leakCase {
 		{name: "play JSON with trailing garbage", inputs: play(func(w *leakWorld) string {
 			return w.playJSON + "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQ" + "\n"
 		})},
-		{name: "play base64 with a bad character", inputs: play(func(w *leakWorld) string { return spoil(b64(w.playJSON), 501, '$') })},
+		{name: "play base64 with a bad character", inputs: play(func(w *leakWorld) string { return spoil(base64Of(w.playJSON), 501, '$') })},
 		{name: "play private key with a bad character", inputs: play(func(w *leakWorld) string {
 			i := strings.Index(w.playJSON, "MII") + 300
 			return spoil(w.playJSON, i, '%')
@@ -503,21 +503,21 @@ func leakCases() []leakCase {
 		{
 			name: "asc key given in asc-key-id (swapped secrets)",
 			inputs: func(w *leakWorld) map[string]string {
-				return with(good(w), "asc-key", leakKeyID, "asc-key-id", w.keys.ecPEM)
+				return withInputs(good(w), "asc-key", leakKeyID, "asc-key-id", w.keys.ecPEM)
 			},
 			secrets: func(w *leakWorld) []string { return []string{w.keys.ecPEM} },
 		},
 		{
 			name: "asc key given in asc-issuer-id",
 			inputs: func(w *leakWorld) map[string]string {
-				return with(good(w), "asc-issuer-id", b64(w.keys.ecPEM))
+				return withInputs(good(w), "asc-issuer-id", base64Of(w.keys.ecPEM))
 			},
 			secrets: func(w *leakWorld) []string { return []string{w.keys.ecPEM} },
 		},
 		{
 			name: "asc key in asc-key-id disagreeing with the file name",
 			inputs: func(w *leakWorld) map[string]string {
-				return with(w.appleInputs(""), "asc-key", "", "asc-key-id", strings.ReplaceAll(w.keys.ecPEM, "\n", `\n`), "asc-key-file", "AuthKey_"+leakKeyID+".p8")
+				return withInputs(w.appleInputs(""), "asc-key", "", "asc-key-id", strings.ReplaceAll(w.keys.ecPEM, "\n", `\n`), "asc-key-file", "AuthKey_"+leakKeyID+".p8")
 			},
 			files: func(w *leakWorld) map[string]string {
 				return map[string]string{"AuthKey_" + leakKeyID + ".p8": w.keys.ecPEM}
@@ -533,23 +533,23 @@ func leakCases() []leakCase {
 			w.asc.AddKey(ascstandin.Key{KeyID: leakKeyID, IssuerID: leakIssuer, Public: &w.keys.ec.PublicKey, Role: ascstandin.RoleFinance})
 		}, want: "403"},
 		{name: "asc bundle ID not visible", inputs: func(w *leakWorld) map[string]string {
-			return with(good(w), "asc-bundle-ids", leakBundleID+",com.acme.missing")
+			return withInputs(good(w), "asc-bundle-ids", leakBundleID+",com.acme.missing")
 		}, want: "com.acme.missing"},
 		{name: "google invalid_grant (key deleted)", inputs: goodPlay, prepare: func(w *leakWorld) { w.google.DeleteKey(leakEmail, leakPlayKey) }, want: "invalid_grant"},
 		{name: "google account deleted", inputs: goodPlay, prepare: func(w *leakWorld) { w.google.DeleteServiceAccount(leakEmail) }, want: "invalid_grant"},
 		{name: "play 403 not invited", inputs: goodPlay, prepare: func(w *leakWorld) { w.google.RevokeAccess(leakPackage, leakEmail) }, want: "403"},
 		{name: "play 404 no such app", inputs: func(w *leakWorld) map[string]string {
-			return with(goodPlay(w), "play-package-names", "com.acme.unknown")
+			return withInputs(goodPlay(w), "play-package-names", "com.acme.unknown")
 		}, want: "404"},
 		{name: "play API disabled", inputs: goodPlay, prepare: func(w *leakWorld) { w.google.DisableAPI("123456789012") }, want: "disabled"},
 		{name: "mos 401 unknown token", inputs: func(w *leakWorld) map[string]string {
-			return with(good(w), "mos-token", "mos_wrong_token_P0o9i8u7y6t5r4")
+			return withInputs(good(w), "mos-token", "mos_wrong_token_P0o9i8u7y6t5r4")
 		}, want: "mos.portal rejected the token"},
 		{name: "mos 403 token of another project", inputs: func(w *leakWorld) map[string]string {
-			return with(good(w), "mos-token", "mos_other_token_Z1x2c3v4b5n6m7")
+			return withInputs(good(w), "mos-token", "mos_other_token_Z1x2c3v4b5n6m7")
 		}, want: "403"},
-		{name: "mos app not found", inputs: func(w *leakWorld) map[string]string { return with(good(w), "mos-apps", "nosuchapp") }, want: "app_not_found"},
-		{name: "mos play key app not found", inputs: func(w *leakWorld) map[string]string { return with(goodPlay(w), "mos-apps", "nosuchapp") }, want: "app_not_found"},
+		{name: "mos app not found", inputs: func(w *leakWorld) map[string]string { return withInputs(good(w), "mos-apps", "nosuchapp") }, want: "app_not_found"},
+		{name: "mos play key app not found", inputs: func(w *leakWorld) map[string]string { return withInputs(goodPlay(w), "mos-apps", "nosuchapp") }, want: "app_not_found"},
 	})
 
 	// Faults, for each service.
@@ -578,7 +578,7 @@ func leakCases() []leakCase {
 			{name: s.name + " truncated", inputs: s.inputs, prepare: addFault(s.inj, m(fault.Fault{Kind: fault.Truncated})), wantCode: -1},
 			{name: s.name + " huge body", inputs: s.inputs, prepare: addFault(s.inj, m(fault.Fault{Kind: fault.Huge, Size: 3 << 20})), wantCode: 1},
 			{name: s.name + " redirect", inputs: s.inputs, prepare: addFault(s.inj, m(fault.Fault{Kind: fault.Redirect})), wantCode: 1},
-			{name: s.name + " hang", inputs: func(w *leakWorld) map[string]string { return with(s.inputs(w), "timeout", "3s") },
+			{name: s.name + " hang", inputs: func(w *leakWorld) map[string]string { return withInputs(s.inputs(w), "timeout", "3s") },
 				prepare: addFault(s.inj, m(fault.Fault{Kind: fault.Hang})), wantCode: 1},
 		})
 	}
@@ -586,13 +586,13 @@ func leakCases() []leakCase {
 	// Servers that quote what they were sent.
 	stamp("fault", []leakCase{
 		{name: "asc 401 echoing the token", inputs: good, wantCode: 1, prepare: func(w *leakWorld) {
-			w.ascRec.setEcho(func(r *http.Request, ex exchange) (int, string, bool) {
+			w.ascRec.setEcho(func(r *http.Request, ex seenRequest) (int, string, bool) {
 				detail, _ := json.Marshal("Authentication credentials are missing or invalid: Bearer " + ex.bearer)
 				return 401, `{"errors":[{"id":"1","status":"401","code":"NOT_AUTHORIZED","title":"Bearer ` + ex.bearer + `","detail":` + string(detail) + `}]}`, true
 			})
 		}},
 		{name: "asc 401 echoing part of the token's signature", inputs: good, wantCode: 1, prepare: func(w *leakWorld) {
-			w.ascRec.setEcho(func(r *http.Request, ex exchange) (int, string, bool) {
+			w.ascRec.setEcho(func(r *http.Request, ex seenRequest) (int, string, bool) {
 				parts := strings.Split(ex.bearer, ".")
 				if len(parts) != 3 {
 					return 0, "", false
@@ -601,12 +601,12 @@ func leakCases() []leakCase {
 			})
 		}},
 		{name: "asc 200 echoing the token", inputs: good, wantCode: 1, prepare: func(w *leakWorld) {
-			w.ascRec.setEcho(func(r *http.Request, ex exchange) (int, string, bool) {
+			w.ascRec.setEcho(func(r *http.Request, ex seenRequest) (int, string, bool) {
 				return 200, `{"token":"` + ex.bearer + `"}`, true
 			})
 		}},
 		{name: "mos 422 echoing the upload", inputs: good, wantCode: 1, prepare: func(w *leakWorld) {
-			w.mosRec.setEcho(func(r *http.Request, ex exchange) (int, string, bool) {
+			w.mosRec.setEcho(func(r *http.Request, ex seenRequest) (int, string, bool) {
 				if r.Method != http.MethodPut {
 					return 0, "", false
 				}
@@ -615,7 +615,7 @@ func leakCases() []leakCase {
 			})
 		}},
 		{name: "mos 422 quoting a fragment of the key", inputs: good, wantCode: 1, prepare: func(w *leakWorld) {
-			w.mosRec.setEcho(func(r *http.Request, ex exchange) (int, string, bool) {
+			w.mosRec.setEcho(func(r *http.Request, ex seenRequest) (int, string, bool) {
 				var up struct{ PrivateKey string }
 				if r.Method != http.MethodPut || json.Unmarshal([]byte(ex.body), &up) != nil {
 					return 0, "", false
@@ -625,12 +625,12 @@ func leakCases() []leakCase {
 			})
 		}},
 		{name: "mos 500 echoing the token and upload", inputs: good, wantCode: 1, prepare: func(w *leakWorld) {
-			w.mosRec.setEcho(func(r *http.Request, ex exchange) (int, string, bool) {
+			w.mosRec.setEcho(func(r *http.Request, ex seenRequest) (int, string, bool) {
 				return 500, "<html><pre>Authorization: Bearer " + ex.bearer + "\n" + ex.body + "</pre></html>", true
 			})
 		}},
 		{name: "mos 200 echoing the android upload", inputs: goodPlay, wantCode: 1, prepare: func(w *leakWorld) {
-			w.mosRec.setEcho(func(r *http.Request, ex exchange) (int, string, bool) {
+			w.mosRec.setEcho(func(r *http.Request, ex seenRequest) (int, string, bool) {
 				if r.Method != http.MethodPut {
 					return 0, "", false
 				}
@@ -638,7 +638,7 @@ func leakCases() []leakCase {
 			})
 		}},
 		{name: "google token 400 echoing the assertion", inputs: goodPlay, wantCode: 1, prepare: func(w *leakWorld) {
-			w.googleRec.setEcho(func(r *http.Request, ex exchange) (int, string, bool) {
+			w.googleRec.setEcho(func(r *http.Request, ex seenRequest) (int, string, bool) {
 				if ex.assertion == "" {
 					return 0, "", false
 				}
@@ -646,7 +646,7 @@ func leakCases() []leakCase {
 			})
 		}},
 		{name: "google token 400 echoing the assertion's signature", inputs: goodPlay, wantCode: 1, prepare: func(w *leakWorld) {
-			w.googleRec.setEcho(func(r *http.Request, ex exchange) (int, string, bool) {
+			w.googleRec.setEcho(func(r *http.Request, ex seenRequest) (int, string, bool) {
 				parts := strings.Split(ex.assertion, ".")
 				if len(parts) != 3 {
 					return 0, "", false
@@ -655,7 +655,7 @@ func leakCases() []leakCase {
 			})
 		}},
 		{name: "google token 200 without a token echoing the assertion", inputs: goodPlay, wantCode: 1, prepare: func(w *leakWorld) {
-			w.googleRec.setEcho(func(r *http.Request, ex exchange) (int, string, bool) {
+			w.googleRec.setEcho(func(r *http.Request, ex seenRequest) (int, string, bool) {
 				if ex.assertion == "" {
 					return 0, "", false
 				}
@@ -663,7 +663,7 @@ func leakCases() []leakCase {
 			})
 		}},
 		{name: "play 401 echoing the access token", inputs: goodPlay, wantCode: 1, prepare: func(w *leakWorld) {
-			w.googleRec.setEcho(func(r *http.Request, ex exchange) (int, string, bool) {
+			w.googleRec.setEcho(func(r *http.Request, ex seenRequest) (int, string, bool) {
 				if !strings.HasPrefix(ex.path, editsPath) {
 					return 0, "", false
 				}
@@ -1022,17 +1022,17 @@ func (s *secretSet) addUpload(body string) {
 	}
 }
 
-// token is a credential the binary made and sent: it must be masked before
+// credential is a token the binary made and sent: it must be masked before
 // the request that carried it.
-type token struct {
+type credential struct {
 	what, value string
 	sentAt      int64 // bytes of stdout written when the request arrived
 }
 
 // addExchanges records what the stand-ins were sent: the App Store Connect
 // JWT, the Google assertion and access token, mos.portal uploads.
-func (s *secretSet) addExchanges(w *leakWorld) []token {
-	var tokens []token
+func (s *secretSet) addExchanges(w *leakWorld) []credential {
+	var tokens []credential
 	add := func(what, value string, at int64) {
 		if value == "" {
 			return
@@ -1043,7 +1043,7 @@ func (s *secretSet) addExchanges(w *leakWorld) []token {
 				s.add(parts[2][i:i+24], "a run of "+what+"'s signature", false)
 			}
 		}
-		tokens = append(tokens, token{what: what, value: value, sentAt: at})
+		tokens = append(tokens, credential{what: what, value: value, sentAt: at})
 	}
 	for _, ex := range w.ascRec.exchanges() {
 		add("the App Store Connect JWT", ex.bearer, ex.stdoutAt)
@@ -1098,7 +1098,7 @@ func assertNoSecretIn(t *testing.T, r isolatedRun, s *secretSet) {
 // assertMaskedFirst checks that every line of the key and the token was
 // registered with ::add-mask:: before the first line of any other output,
 // and every credential the binary made before the request that sent it.
-func assertMaskedFirst(t *testing.T, r isolatedRun, s *secretSet, tokens []token) {
+func assertMaskedFirst(t *testing.T, r isolatedRun, s *secretSet, tokens []credential) {
 	t.Helper()
 	masked := map[string]int{} // value → byte offset of the end of its mask line
 	firstOther := int64(len(r.stdout))
@@ -1186,7 +1186,7 @@ func isPrintable(b []byte) bool {
 	return true
 }
 
-func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+func base64Of(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func wrapAt(s string, n int) string {
 	var b strings.Builder
