@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -221,6 +222,8 @@ func (e *NetworkError) Error() string {
 		why = "the connection was refused; a wrong host or port in asc-api-url, or a firewall, is likely"
 	case errors.As(e.Err, &unknown), errors.As(e.Err, &verify), errors.As(e.Err, &hostErr):
 		why = "its TLS certificate is not trusted; a TLS-inspecting proxy or a wrong asc-api-url is likely"
+	case errors.Is(e.Err, io.ErrUnexpectedEOF), errors.Is(e.Err, io.EOF), errors.Is(e.Err, syscall.ECONNRESET):
+		why = "the connection was dropped before the answer was complete, even after retries; a proxy or load balancer cutting connections is likely: re-run the workflow later"
 	case errors.As(e.Err, &netErr) && netErr.Timeout():
 		why = "the connection timed out even after retries; a proxy or firewall that blocks outbound HTTPS is likely"
 	default:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -67,8 +68,10 @@ var errorCases = []struct {
 		[]string{"refused", "asc-api-url", "firewall"}},
 	{"deadline", &NetworkError{Host: "api.appstoreconnect.apple.com", Err: context.DeadlineExceeded},
 		[]string{"timeout", "proxy or firewall"}},
-	{"other", &NetworkError{Host: "h", Err: &url.Error{Op: "Get", URL: "https://h/v1/apps?filter", Err: errors.New("EOF")}},
-		[]string{"(EOF)", "proxy or firewall", "asc-api-url"}},
+	{"other", &NetworkError{Host: "h", Err: &url.Error{Op: "Get", URL: "https://h/v1/apps?filter", Err: errors.New("tls: handshake failure")}},
+		[]string{"(tls: handshake failure)", "proxy or firewall", "asc-api-url"}},
+	{"cut mid-answer", &NetworkError{Host: "h", Err: &url.Error{Op: "Get", URL: "https://h/v1/apps", Err: fmt.Errorf("failed to read the response body: %w", io.ErrUnexpectedEOF)}},
+		[]string{"dropped before the answer was complete", "re-run the workflow later"}},
 	{"malformed", &ResponseError{Status: 200, Problem: "a body that is not the expected JSON"},
 		[]string{"answered 200 with a body that is not the expected JSON", "asc-api-url"}},
 }
