@@ -28,7 +28,7 @@ if [ "$fuzztime" != "0" ]; then
     pkg="./$(dirname "$file")"
     grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //' | while read -r target; do
       echo "fuzz: $pkg $target for $fuzztime"
-      go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" "$pkg"
+      go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzztime" -fuzzminimizetime=5s "$pkg"
     done
   done
 fi
