@@ -3,15 +3,14 @@ package ascstandin
 import (
 	"crypto/ecdsa"
 	"fmt"
-	"io"
-	"log"
 	"maps"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mos-tools/publisher-keys/internal/standin/loopback"
 
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
 )
@@ -173,25 +172,7 @@ func (s *Server) LastToken() (Token, bool) {
 // Start serves the stand-in on a free port of 127.0.0.1 and returns its base
 // URL (no trailing slash) and a function that stops it.
 func (s *Server) Start() (baseURL string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("failed to listen on loopback: %w", err)
-	}
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(io.Discard, "", 0), // dropped connections are intended
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln)
-	}()
-	stop = sync.OnceFunc(func() {
-		_ = srv.Close()
-		<-done
-	})
-	return "http://" + ln.Addr().String(), stop, nil
+	return loopback.Serve(s.Handler(), nil)
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {

@@ -4,15 +4,13 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/hex"
-	"fmt"
-	"io"
-	"log"
 	"math/big"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mos-tools/publisher-keys/internal/standin/loopback"
 
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
 )
@@ -232,26 +230,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // URL (no trailing slash; the token endpoint is baseURL+"/token") and a
 // function that stops it.
 func (s *Server) Start() (baseURL string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("failed to listen on loopback: %w", err)
-	}
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(io.Discard, "", 0), // dropped connections are intended
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln)
-	}()
-	stop = sync.OnceFunc(func() {
-		s.faults.Close()
-		_ = srv.Close()
-		<-done
-	})
-	return "http://" + ln.Addr().String(), stop, nil
+	return loopback.Serve(s.Handler(), s.faults.Close)
 }
 
 // randomDigits returns n random decimal digits, like Google's edit IDs.

@@ -6,12 +6,11 @@
 package portalstandin
 
 import (
-	"io"
-	"log"
-	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/mos-tools/publisher-keys/internal/standin/loopback"
 
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
 )
@@ -173,28 +172,7 @@ func (s *Server) Handler() http.Handler {
 // and every open connection, hung ones included; it may be called more than
 // once.
 func (s *Server) Start() (baseURL string, stop func(), err error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          log.New(io.Discard, "", 0),
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(ln) // ErrServerClosed once stop is called
-	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			_ = srv.Close()
-			<-done
-		})
-	}
-	return "http://" + ln.Addr().String(), stop, nil
+	return loopback.Serve(s.Handler(), nil)
 }
 
 func (s *Server) now() time.Time {
