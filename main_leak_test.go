@@ -987,7 +987,11 @@ func (s *secretSet) addKey(k any, normalised bool) {
 	s.addPEM(pemText("PRIVATE KEY", der), normalised)
 	switch k := k.(type) {
 	case *ecdsa.PrivateKey:
-		s.der = append(s.der, k.D.FillBytes(make([]byte, 32)))
+		scalar, err := k.Bytes()
+		if err != nil {
+			panic(err)
+		}
+		s.der = append(s.der, scalar)
 	case *rsa.PrivateKey:
 		s.der = append(s.der, k.D.Bytes()[:64])
 	}
