@@ -757,33 +757,35 @@ func TestFaultsGoogle(t *testing.T) {
 	runFaultCases(t, "Google", portalstandin.Android, func(fw *faultWorld) *fault.Injector { return fw.google.Faults() }, cases)
 }
 
-// TestHungEditDeleteEndsWithTheRun is the row of the Google matrix whose
-// outcome is a race by nature: the edit clean-up may use the run's time up
-// to its deadline, so the mos.portal sync starts right at the deadline. What
-// must hold: the run ends inside its timeout (it used to take 13 s with
-// timeout 2s), the open edit is reported, every app is failed with a
-// titled error naming it, and an app holds either its old key or, if its PUT
-// slipped through and only the answer was lost, exactly the new one.
+// TestHungEditDeleteEndsWithTheRun is the row of the Google matrix where
+// the edit clean-up never answers. The clean-up may take at most half of the
+// time left, so what must hold: the run ends inside its timeout (it used to
+// take 13 s with timeout 2s), the open edit is reported as a warning, and
+// the key, which passed its check, still reaches every app.
 func TestHungEditDeleteEndsWithTheRun(t *testing.T) {
 	t.Parallel()
 	fw := newFaultWorld(t, portalstandin.Android)
 	fw.preloadOld(t, "news")
 	fw.google.Faults().Add(fault.Fault{Kind: fault.Hang, Method: http.MethodDelete, PathPrefix: "/androidpublisher/"})
-	tc := faultCase{name: "edit delete never answers", in: map[string]string{"timeout": "1s"}, putApplied: apps}
+	const timeout = 4 * time.Second
+	tc := faultCase{name: "edit delete never answers", in: map[string]string{"timeout": timeout.String()}}
+	tc.wantStatus = map[string]string{}
+	for _, app := range apps {
+		tc.wantStatus[app] = "uploaded"
+	}
 	in := fw.faultInputs(t, tc)
 	before := snapshotPortal(fw.portal, apps)
 
 	r, wall := runTimed(t, fw.workspace, in, nil)
-	if wall >= time.Second+wallMargin {
-		t.Errorf("the run took %s with timeout 1s", wall.Round(time.Millisecond))
+	if wall >= timeout+wallMargin {
+		t.Errorf("the run took %s with timeout %s", wall.Round(time.Millisecond), timeout)
 	}
-	if !errors.Is(r.err, action.ErrFailed) {
-		t.Errorf("run error = %v, want ErrFailed", r.err)
+	if r.err != nil {
+		t.Errorf("run error = %v; a hung clean-up must not fail a key that passed its check", r.err)
 	}
 	if r.outputs["play-valid"] != "true" {
 		t.Errorf("play-valid = %q; the key passed its check, only the clean-up hung", r.outputs["play-valid"])
 	}
-	var titles []string
 	warned := false
 	for _, n := range errorNotes(r.stdout) {
 		if m := rawGoError.FindString(n.msg); m != "" {
@@ -792,29 +794,25 @@ func TestHungEditDeleteEndsWithTheRun(t *testing.T) {
 		switch {
 		case n.level == "warning" && n.title == "Google Play edit left open":
 			warned = true
+			if !strings.Contains(n.msg, faultPlayPkg) {
+				t.Errorf("the warning does not name the package %s: %s", faultPlayPkg, n.msg)
+			}
 		case n.level == "error":
-			titles = append(titles, n.title)
+			t.Errorf("error %q: %s", n.title, n.msg)
 		}
 	}
 	if !warned {
 		t.Error("no warning that the edit was left open")
 	}
-	allowed := []string{"Timed out", "Timed out before the sync", "mos.portal did not answer in time"}
-	for _, title := range titles {
-		if !slices.Contains(allowed, title) {
-			t.Errorf("error %q, want only %q", title, allowed)
-		}
-	}
 	var statuses []string
 	for _, res := range r.results(t) {
 		statuses = append(statuses, res.App+"="+res.Status)
-		// uploaded: its GET and PUT fitted between the two timers.
-		if res.Status != "uploaded" && (res.Status != "failed" || !strings.Contains(res.Error, res.App)) {
-			t.Errorf("app %s: %s %q; want failed, with an error naming the app", res.App, res.Status, res.Error)
+		if res.Status != "uploaded" {
+			t.Errorf("app %s: %s %q; want uploaded", res.App, res.Status, res.Error)
 		}
 	}
 	fw.checkPortal(t, tc, before)
-	counts := reqSpec("token=1 edits=1 deletes=1 GET=0..3 PUT=0..3 asc=0 elsewhere=0").check(t, fw)
-	t.Logf("fault table | Google | edit delete never answers | failure: %s | %s | %s | %s",
-		strings.Join(statuses, " "), counts, strings.Join(slices.Compact(titles), "; "), wall.Round(10*time.Millisecond))
+	counts := reqSpec("token=1 edits=1 deletes=1 GET=3 PUT=3 asc=0 elsewhere=0").check(t, fw)
+	t.Logf("fault table | Google | edit delete never answers | %s | %s | warning | %s",
+		strings.Join(statuses, " "), counts, wall.Round(10*time.Millisecond))
 }

@@ -24,7 +24,8 @@ const concurrency = 4
 
 // deleteTimeout bounds the clean-up of one edit. It runs on a context of its
 // own, so an edit is deleted even when the run is cancelled right after it
-// was opened; it still ends by the run's deadline (see deleteEdit).
+// was opened; it gets at most half of the time left to the run's deadline
+// (see deleteEdit), so a delete that hangs leaves the rest to the upload.
 const deleteTimeout = 15 * time.Second
 
 // Client checks a service-account key against Google.
@@ -201,13 +202,15 @@ func (c *Client) insertEdit(ctx context.Context, tok, pkg string) (appEdit, erro
 }
 
 // deleteEdit deletes the edit on a fresh short context, so it also runs
-// when ctx is cancelled; but never past ctx's deadline, so a delete that
-// hangs cannot hold the run beyond its timeout. It returns a warning when
-// the edit may still be open.
+// when ctx is cancelled. It takes at most half of the time left before
+// ctx's deadline: the edit is only clean-up (Google discards it within the
+// hour), so a delete that hangs must neither hold the run beyond its
+// timeout nor starve the mos.portal upload that follows the check. It
+// returns a warning when the edit may still be open.
 func (c *Client) deleteEdit(ctx context.Context, tok, pkg string, ed appEdit) string {
 	budget := deleteTimeout
 	if deadline, ok := ctx.Deadline(); ok {
-		budget = min(budget, time.Until(deadline))
+		budget = min(budget, time.Until(deadline)/2)
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
 	defer cancel()

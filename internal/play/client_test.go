@@ -412,6 +412,26 @@ func TestCheckNetworkAndTimeout(t *testing.T) {
 			t.Errorf("result = %+v", res)
 		}
 	})
+	t.Run("delete hangs: the check leaves half the time to what follows", func(t *testing.T) {
+		t.Parallel()
+		e := setup(t)
+		e.srv.Faults().Add(fault.Fault{Kind: fault.Hang, Method: "DELETE"})
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+		defer cancel()
+		res, err := e.client.Check(ctx, []string{appA})
+		if err != nil {
+			t.Fatalf("the key works, yet Check failed: %v", err)
+		}
+		if w := res.Packages[0].Warning; !strings.Contains(w, appA) || !strings.Contains(w, "no answer") {
+			t.Errorf("warning = %q, want one naming %s and that no answer came", w, appA)
+		}
+		// The delete may take half of what was left; the upload that
+		// follows the check gets the other half.
+		dl, _ := ctx.Deadline()
+		if left := time.Until(dl); left < 800*time.Millisecond {
+			t.Errorf("Check left %s of 2s; a hung clean-up must leave about half", left.Round(time.Millisecond))
+		}
+	})
 	t.Run("token endpoint hangs past the deadline", func(t *testing.T) {
 		t.Parallel()
 		e := setup(t)
