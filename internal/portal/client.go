@@ -171,13 +171,7 @@ func decodeIOS(op call, status int, body []byte) (*IOSKey, error) {
 	if err := decodeRecord(body, &w); err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
-	switch {
-	case w.KeyID == "":
-		return nil, op.unexpected(status, "the key record has no keyId")
-	case !strings.HasPrefix(w.Fingerprint, "SHA256:"):
-		return nil, op.unexpected(status, `the key record has no fingerprint of the form "SHA256:…"`)
-	}
-	at, err := parseTime(w.UploadedAt)
+	at, err := checkRecord("keyId", w.KeyID, w.Fingerprint, w.UploadedAt)
 	if err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
@@ -189,17 +183,24 @@ func decodeAndroid(op call, status int, body []byte) (*AndroidKey, error) {
 	if err := decodeRecord(body, &w); err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
-	switch {
-	case w.PrivateKeyID == "":
-		return nil, op.unexpected(status, "the key record has no privateKeyId")
-	case !strings.HasPrefix(w.Fingerprint, "SHA256:"):
-		return nil, op.unexpected(status, `the key record has no fingerprint of the form "SHA256:…"`)
-	}
-	at, err := parseTime(w.UploadedAt)
+	at, err := checkRecord("privateKeyId", w.PrivateKeyID, w.Fingerprint, w.UploadedAt)
 	if err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
 	return &AndroidKey{ClientEmail: w.ClientEmail, PrivateKeyID: w.PrivateKeyID, Fingerprint: w.Fingerprint, UploadedAt: at}, nil
+}
+
+// checkRecord checks the fields a key record of either store must have: its
+// key ID (named idField on the wire) and its fingerprint. It returns the
+// record's uploadedAt.
+func checkRecord(idField, id, fingerprint, uploadedAt string) (time.Time, error) {
+	switch {
+	case id == "":
+		return time.Time{}, fmt.Errorf("the key record has no %s", idField)
+	case !strings.HasPrefix(fingerprint, "SHA256:"):
+		return time.Time{}, errors.New(`the key record has no fingerprint of the form "SHA256:…"`)
+	}
+	return parseTime(uploadedAt)
 }
 
 // decodeRecord unmarshals a 2xx body. Its errors describe the problem
