@@ -80,23 +80,13 @@ func (r *run) appleStore() *store {
 	}
 	upload := portal.IOSKeyUpload{KeyID: cfg.ascKeyID, IssuerID: cfg.ascIssuerID, PrivateKey: key.PKCS8PEM}
 	s.remote = func(c *portal.Client, project string) keysync.Remote {
-		stored := func(k *portal.IOSKey) *keysync.Stored {
-			return &keysync.Stored{KeyID: k.KeyID, Fingerprint: k.Fingerprint, UploadedAt: k.UploadedAt}
-		}
-		return portalRemote{
-			get: func(ctx context.Context, app string) (*keysync.Stored, error) {
-				k, err := c.GetIOSKey(ctx, project, app)
-				if err != nil {
-					return nil, err
-				}
-				return stored(k), nil
+		return portalRemote[*portal.IOSKey]{
+			get: func(ctx context.Context, app string) (*portal.IOSKey, error) { return c.GetIOSKey(ctx, project, app) },
+			put: func(ctx context.Context, app string) (*portal.IOSKey, bool, error) {
+				return c.PutIOSKey(ctx, project, app, upload)
 			},
-			put: func(ctx context.Context, app string) (*keysync.Stored, error) {
-				k, _, err := c.PutIOSKey(ctx, project, app, upload)
-				if err != nil {
-					return nil, err
-				}
-				return stored(k), nil
+			stored: func(k *portal.IOSKey) *keysync.Stored {
+				return &keysync.Stored{KeyID: k.KeyID, Fingerprint: k.Fingerprint, UploadedAt: k.UploadedAt}
 			},
 		}
 	}

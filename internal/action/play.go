@@ -60,23 +60,15 @@ func (r *run) playStore() *store {
 	}
 	upload := portal.AndroidKeyUpload{ServiceAccountJSON: string(key.JSON)}
 	s.remote = func(c *portal.Client, project string) keysync.Remote {
-		stored := func(k *portal.AndroidKey) *keysync.Stored {
-			return &keysync.Stored{KeyID: k.PrivateKeyID, Fingerprint: k.Fingerprint, UploadedAt: k.UploadedAt}
-		}
-		return portalRemote{
-			get: func(ctx context.Context, app string) (*keysync.Stored, error) {
-				k, err := c.GetAndroidKey(ctx, project, app)
-				if err != nil {
-					return nil, err
-				}
-				return stored(k), nil
+		return portalRemote[*portal.AndroidKey]{
+			get: func(ctx context.Context, app string) (*portal.AndroidKey, error) {
+				return c.GetAndroidKey(ctx, project, app)
 			},
-			put: func(ctx context.Context, app string) (*keysync.Stored, error) {
-				k, _, err := c.PutAndroidKey(ctx, project, app, upload)
-				if err != nil {
-					return nil, err
-				}
-				return stored(k), nil
+			put: func(ctx context.Context, app string) (*portal.AndroidKey, bool, error) {
+				return c.PutAndroidKey(ctx, project, app, upload)
+			},
+			stored: func(k *portal.AndroidKey) *keysync.Stored {
+				return &keysync.Stored{KeyID: k.PrivateKeyID, Fingerprint: k.Fingerprint, UploadedAt: k.UploadedAt}
 			},
 		}
 	}

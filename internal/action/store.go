@@ -166,19 +166,28 @@ func (r *run) httpClient(service string) *retryablehttp.Client {
 }
 
 // portalRemote is one platform's key of the apps in mos.portal, as keysync
-// sees it.
-type portalRemote struct {
-	get, put func(ctx context.Context, app string) (*keysync.Stored, error)
+// sees it: K is the portal package's record of that platform's key.
+type portalRemote[K any] struct {
+	get    func(ctx context.Context, app string) (K, error)
+	put    func(ctx context.Context, app string) (K, bool, error)
+	stored func(K) *keysync.Stored
 }
 
-func (p portalRemote) Get(ctx context.Context, app string) (*keysync.Stored, error) {
-	s, err := p.get(ctx, app)
+func (p portalRemote[K]) Get(ctx context.Context, app string) (*keysync.Stored, error) {
+	k, err := p.get(ctx, app)
 	if portal.IsKeyNotFound(err) {
 		return nil, keysync.ErrNoKey
 	}
-	return s, err
+	if err != nil {
+		return nil, err
+	}
+	return p.stored(k), nil
 }
 
-func (p portalRemote) Put(ctx context.Context, app string) (*keysync.Stored, error) {
-	return p.put(ctx, app)
+func (p portalRemote[K]) Put(ctx context.Context, app string) (*keysync.Stored, error) {
+	k, _, err := p.put(ctx, app)
+	if err != nil {
+		return nil, err
+	}
+	return p.stored(k), nil
 }

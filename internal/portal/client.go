@@ -97,14 +97,7 @@ type androidKeyWire struct {
 // key is an *APIError for which IsKeyNotFound is true.
 func (c *Client) GetIOSKey(ctx context.Context, project, app string) (*IOSKey, error) {
 	op := call{method: http.MethodGet, platform: PlatformIOS, project: project, app: app}
-	status, body, err := c.do(ctx, op, nil)
-	if err != nil {
-		return nil, err
-	}
-	if status != http.StatusOK {
-		return nil, op.unexpected(status, "the status is not 200")
-	}
-	return decodeIOS(op, status, body)
+	return getKey(ctx, c, op, decodeIOS)
 }
 
 // PutIOSKey stores the App Store Connect key for app; created reports a 201
@@ -112,56 +105,54 @@ func (c *Client) GetIOSKey(ctx context.Context, project, app string) (*IOSKey, e
 // 201 was lost, so use created for reporting only.
 func (c *Client) PutIOSKey(ctx context.Context, project, app string, up IOSKeyUpload) (k *IOSKey, created bool, err error) {
 	op := call{method: http.MethodPut, platform: PlatformIOS, project: project, app: app, secrets: []string{up.PrivateKey}}
-	payload, err := json.Marshal(up)
-	if err != nil {
-		return nil, false, fmt.Errorf("failed to encode the upload: %w", err)
-	}
-	status, body, err := c.do(ctx, op, payload)
-	if err != nil {
-		return nil, false, err
-	}
-	if status != http.StatusOK && status != http.StatusCreated {
-		return nil, false, op.unexpected(status, "the status is neither 200 nor 201")
-	}
-	k, err = decodeIOS(op, status, body)
-	if err != nil {
-		return nil, false, err
-	}
-	return k, status == http.StatusCreated, nil
+	return putKey(ctx, c, op, up, decodeIOS)
 }
 
 // GetAndroidKey reads the Google Play key stored for app. An app without a
 // key is an *APIError for which IsKeyNotFound is true.
 func (c *Client) GetAndroidKey(ctx context.Context, project, app string) (*AndroidKey, error) {
 	op := call{method: http.MethodGet, platform: PlatformAndroid, project: project, app: app}
-	status, body, err := c.do(ctx, op, nil)
-	if err != nil {
-		return nil, err
-	}
-	if status != http.StatusOK {
-		return nil, op.unexpected(status, "the status is not 200")
-	}
-	return decodeAndroid(op, status, body)
+	return getKey(ctx, c, op, decodeAndroid)
 }
 
 // PutAndroidKey stores the Google Play key for app; the bool reports a 201,
 // as for PutIOSKey.
 func (c *Client) PutAndroidKey(ctx context.Context, project, app string, up AndroidKeyUpload) (*AndroidKey, bool, error) {
 	op := call{method: http.MethodPut, platform: PlatformAndroid, project: project, app: app, secrets: []string{up.ServiceAccountJSON}}
+	return putKey(ctx, c, op, up, decodeAndroid)
+}
+
+// getKey sends the GET of op and decodes the key record of a 200.
+func getKey[K any](ctx context.Context, c *Client, op call, decode func(call, int, []byte) (K, error)) (K, error) {
+	var none K
+	status, body, err := c.do(ctx, op, nil)
+	if err != nil {
+		return none, err
+	}
+	if status != http.StatusOK {
+		return none, op.unexpected(status, "the status is not 200")
+	}
+	return decode(op, status, body)
+}
+
+// putKey sends up as the PUT of op and decodes the key record of a 200 or
+// 201; the bool reports a 201.
+func putKey[K any](ctx context.Context, c *Client, op call, up any, decode func(call, int, []byte) (K, error)) (K, bool, error) {
+	var none K
 	payload, err := json.Marshal(up)
 	if err != nil {
-		return nil, false, fmt.Errorf("failed to encode the upload: %w", err)
+		return none, false, fmt.Errorf("failed to encode the upload: %w", err)
 	}
 	status, body, err := c.do(ctx, op, payload)
 	if err != nil {
-		return nil, false, err
+		return none, false, err
 	}
 	if status != http.StatusOK && status != http.StatusCreated {
-		return nil, false, op.unexpected(status, "the status is neither 200 nor 201")
+		return none, false, op.unexpected(status, "the status is neither 200 nor 201")
 	}
-	k, err := decodeAndroid(op, status, body)
+	k, err := decode(op, status, body)
 	if err != nil {
-		return nil, false, err
+		return none, false, err
 	}
 	return k, status == http.StatusCreated, nil
 }
