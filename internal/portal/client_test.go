@@ -190,23 +190,9 @@ func TestIOSRoundTrip(t *testing.T) {
 		{name: "another key ID replaces", up: portal.IOSKeyUpload{KeyID: "ZYXWV98765", IssuerID: issuerID, PrivateKey: up.PrivateKey}, want: second},
 	}
 	for _, st := range steps { // sequential: each step builds on the last
-		got, created, err := e.client.PutIOSKey(ctx, project, app, st.up)
-		if err != nil {
-			t.Fatalf("%s: %v", st.name, err)
-		}
-		if created != st.wantCreated {
-			t.Errorf("%s: created = %v, want %v", st.name, created, st.wantCreated)
-		}
-		if diff := cmp.Diff(st.want, got); diff != "" {
-			t.Errorf("%s: PUT answer (-want +got):\n%s", st.name, diff)
-		}
-		read, err := e.client.GetIOSKey(ctx, project, app)
-		if err != nil {
-			t.Fatalf("%s: GET: %v", st.name, err)
-		}
-		if diff := cmp.Diff(st.want, read); diff != "" {
-			t.Errorf("%s: GET answer (-want +got):\n%s", st.name, diff)
-		}
+		checkPutThenGet(t, st.name, st.wantCreated, st.want,
+			func() (*portal.IOSKey, bool, error) { return e.client.PutIOSKey(ctx, project, app, st.up) },
+			func() (*portal.IOSKey, error) { return e.client.GetIOSKey(ctx, project, app) })
 	}
 	if rec, _ := e.portal.IOSKey(project, app); rec.PrivateKey != up.PrivateKey {
 		t.Error("the portal did not store the PEM as sent")
@@ -240,26 +226,35 @@ func TestAndroidRoundTrip(t *testing.T) {
 			want: &portal.AndroidKey{ClientEmail: email, PrivateKeyID: "ffffffffffffffffffffffffffffffffffffffff", Fingerprint: fp, UploadedAt: t0.Add(2 * time.Minute)}},
 	}
 	for _, st := range steps {
-		got, created, err := e.client.PutAndroidKey(ctx, project, app, st.up)
-		if err != nil {
-			t.Fatalf("%s: %v", st.name, err)
-		}
-		if created != st.wantCreated {
-			t.Errorf("%s: created = %v, want %v", st.name, created, st.wantCreated)
-		}
-		if diff := cmp.Diff(st.want, got); diff != "" {
-			t.Errorf("%s: PUT answer (-want +got):\n%s", st.name, diff)
-		}
-		read, err := e.client.GetAndroidKey(ctx, project, app)
-		if err != nil {
-			t.Fatalf("%s: GET: %v", st.name, err)
-		}
-		if diff := cmp.Diff(st.want, read); diff != "" {
-			t.Errorf("%s: GET answer (-want +got):\n%s", st.name, diff)
-		}
+		checkPutThenGet(t, st.name, st.wantCreated, st.want,
+			func() (*portal.AndroidKey, bool, error) { return e.client.PutAndroidKey(ctx, project, app, st.up) },
+			func() (*portal.AndroidKey, error) { return e.client.GetAndroidKey(ctx, project, app) })
 	}
 	if rec, _ := e.portal.AndroidKey(project, app); rec.ServiceAccountJSON != rotated.ServiceAccountJSON {
 		t.Error("the portal did not store the JSON text as sent")
+	}
+}
+
+// checkPutThenGet runs one step of a round trip: the PUT must answer want
+// (and created as wanted), and a GET right after must read want back.
+func checkPutThenGet[K any](t *testing.T, step string, wantCreated bool, want K, put func() (K, bool, error), get func() (K, error)) {
+	t.Helper()
+	got, created, err := put()
+	if err != nil {
+		t.Fatalf("%s: %v", step, err)
+	}
+	if created != wantCreated {
+		t.Errorf("%s: created = %v, want %v", step, created, wantCreated)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s: PUT answer (-want +got):\n%s", step, diff)
+	}
+	read, err := get()
+	if err != nil {
+		t.Fatalf("%s: GET: %v", step, err)
+	}
+	if diff := cmp.Diff(want, read); diff != "" {
+		t.Errorf("%s: GET answer (-want +got):\n%s", step, diff)
 	}
 }
 
