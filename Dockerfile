@@ -9,7 +9,7 @@
 # still the default on self-hosted runners with Docker < 23, must build it too.
 
 # A patched Go release, pinned; Dependabot proposes newer tags.
-FROM golang:1.26.10-bookworm AS build
+FROM golang:1.27.3-bookworm AS build
 
 WORKDIR /src
 

@@ -20,7 +20,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-export GOTOOLCHAIN=go1.26.10
+export GOTOOLCHAIN=go1.27.3
 # Everything about the test's Docker lives in this temp dir; unix socket paths
 # must stay short, so keep it directly under /tmp.
 tmp=$(mktemp -d /tmp/pk-ct.XXXXXX)

@@ -2,10 +2,11 @@
 # scripts/lint.sh - static checks for publisher-keys (issue 5, item 6).
 #
 # Runs, in order, and stops with a non-zero exit at the first failure:
-#   gofmt -l (must list nothing), go vet, staticcheck, govulncheck (against a
-#   vulnerability database built locally from the golang.org/x/vulndb module,
-#   because the database host is not reachable from our machines), shellcheck
-#   on our shell scripts, and actionlint on workflow files.
+#   go mod tidy -diff (must report nothing), gofmt -l (must list nothing),
+#   go vet, staticcheck, govulncheck (against a vulnerability database built
+#   locally from the golang.org/x/vulndb module, because the database host is
+#   not reachable from our machines), shellcheck on our shell scripts, and
+#   actionlint on workflow files.
 #
 # Works on a fresh machine that has only Go, git and apt: every tool is
 # installed at a pinned version into a cache dir, so later runs are fast.
@@ -27,8 +28,8 @@
 set -euo pipefail
 
 # ---- pinned versions --------------------------------------------------------
-GO_TOOLCHAIN=go1.26.10                               # first 1.26 without the stdlib vulns in net/http, crypto/tls, crypto/x509
-STATICCHECK_VERSION=v0.8.2                           # honnef.co/go/tools; needs/supports Go 1.26
+GO_TOOLCHAIN=go1.27.3                                # go.mod's toolchain; govulncheck is clean on it
+STATICCHECK_VERSION=v0.8.2                           # honnef.co/go/tools
 GOVULNCHECK_VERSION=v1.9.0                           # golang.org/x/vuln, latest tag
 ACTIONLINT_VERSION=v1.7.12                           # github.com/rhysd/actionlint
 VULNDB_VERSION=v0.0.0-20261105234957-e22db6528018    # golang.org/x/vulndb: data/osv + cmd/indexdb
@@ -91,6 +92,15 @@ mkdir -p "$bin_dir"
 install_tool staticcheck honnef.co/go/tools/cmd/staticcheck "$STATICCHECK_VERSION"
 install_tool govulncheck golang.org/x/vuln/cmd/govulncheck "$GOVULNCHECK_VERSION"
 install_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
+done_step
+
+step "go mod tidy -diff"
+# A go.mod that marks direct dependencies indirect, or a go.sum missing lines,
+# is a change nobody reviewed: fail on any difference tidy would make.
+if ! tidy_diff=$(go mod tidy -diff 2>&1); then
+	printf '%s\n' "$tidy_diff" >&2
+	die "go.mod/go.sum are not tidy; run: go mod tidy"
+fi
 done_step
 
 step "gofmt -l"
