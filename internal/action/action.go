@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"strings"
@@ -134,14 +135,32 @@ func (r *run) checkReportFiles() error {
 		}
 		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		if err != nil {
-			return fmt.Errorf("cannot write %s (%s): %w; nothing was checked or uploaded. "+
-				"A Docker action must run as the image's default root user, so the image must not set USER", name, path, errors.Unwrap(err))
+			return reportFileError(name, path, err)
 		}
 		if err := f.Close(); err != nil {
 			return fmt.Errorf("cannot write %s (%s): %w", name, path, err)
 		}
 	}
 	return nil
+}
+
+// reportFileError explains why the runner's file name cannot be opened.
+// Only a permission error is the image's USER; a missing folder is a runner
+// (or a hand-made environment) that did not provide the file.
+func reportFileError(name, path string, err error) error {
+	cause := errors.Unwrap(err) // the *PathError repeats the path
+	if cause == nil {
+		cause = err
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s (%s) is missing: the folder it names does not exist (%w); nothing was checked or uploaded. "+
+			"The runner creates this file for every step: run the action as a workflow step, or point %s at a file in an existing folder", name, path, cause, name)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("cannot write %s (%s): %w; nothing was checked or uploaded. "+
+			"A Docker action must run as the image's default root user, so the image must not set USER", name, path, cause)
+	}
+	return fmt.Errorf("cannot write %s (%s): %w; nothing was checked or uploaded", name, path, cause)
 }
 
 // mask registers every non-empty line of s with the runner's masking.

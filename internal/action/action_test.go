@@ -576,8 +576,12 @@ func TestUnwritableOutputsStopBeforeAnyRequest(t *testing.T) {
 	if !errors.Is(err, action.ErrFailed) {
 		t.Fatalf("error = %v, want ErrFailed", err)
 	}
-	if !strings.Contains(stdout.String(), "::error title=Cannot write the step's outputs::") {
-		t.Errorf("want an annotation saying the outputs cannot be written:\n%s", stdout.String())
+	if !strings.Contains(stdout.String(), "::error title=Cannot write the step's outputs::GITHUB_OUTPUT (") ||
+		!strings.Contains(stdout.String(), ") is missing") {
+		t.Errorf("want an annotation saying the output file is missing:\n%s", stdout.String())
+	}
+	if strings.Contains(stdout.String(), "USER") {
+		t.Errorf("a missing file is not the image's USER:\n%s", stdout.String())
 	}
 	if n := w.asc.Faults().Requests() + w.portal.Faults().Requests(); n != 0 {
 		t.Errorf("%d requests were sent by a step that cannot report", n)
