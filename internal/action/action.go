@@ -62,7 +62,10 @@ type run struct {
 	deps   Deps
 	cfg    *config
 	stores []*store
-	failed atomic.Bool // an error annotation was written
+	// validated: the inputs passed validation, so the run went on to the
+	// keys and every requested app gets a row in results (see appResults).
+	validated bool
+	failed    atomic.Bool // an error annotation was written
 }
 
 func (r *run) do(ctx context.Context) error {
@@ -97,6 +100,7 @@ func (r *run) do(ctx context.Context) error {
 		r.writeReport()
 		return ErrFailed
 	}
+	r.validated = true
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
@@ -109,7 +113,12 @@ func (r *run) do(ctx context.Context) error {
 	}
 	wg.Wait()
 
-	if ctx.Err() != nil {
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		// The runner stopped the step (a cancelled workflow): not a timeout
+		// to raise.
+		r.errorf("Cancelled", "the run was cancelled before it finished; the results output says what each app got")
+	case ctx.Err() != nil:
 		r.errorf("Timed out", "the run did not finish within timeout %s; raise the timeout input if the services are slow, or retry later", cfg.timeout)
 	}
 	r.writeReport()

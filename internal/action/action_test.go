@@ -2,6 +2,7 @@ package action_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/base64"
@@ -168,6 +169,12 @@ func (r result) annotations(level string) []string {
 
 func run(t testing.TB, workspace string, in map[string]string) result {
 	t.Helper()
+	return runCtx(t, t.Context(), workspace, in)
+}
+
+// runCtx is run with the context the runner's signals would cancel.
+func runCtx(t testing.TB, ctx context.Context, workspace string, in map[string]string) result {
+	t.Helper()
 	dir := t.TempDir()
 	env := map[string]string{
 		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
@@ -178,7 +185,7 @@ func run(t testing.TB, workspace string, in map[string]string) result {
 		env["INPUT_"+strings.ToUpper(k)] = v
 	}
 	var stdout bytes.Buffer
-	err := action.Run(t.Context(), action.Deps{
+	err := action.Run(ctx, action.Deps{
 		Getenv: func(k string) string { return env[k] },
 		Stdout: &stdout,
 		Now:    func() time.Time { return fixedNow },
@@ -340,18 +347,21 @@ func TestRejectedBeforeAnyRequest(t *testing.T) {
 		in        map[string]string
 		wantTitle string
 		wantMsg   string
+		// inputsRefused: the inputs themselves were refused, so results is
+		// []; otherwise the key was refused and each of its apps is failed.
+		inputsRefused bool
 	}{
-		{name: "empty key", in: map[string]string{"asc-key": ""}, wantTitle: "Invalid input asc-key", wantMsg: "forks"},
+		{name: "empty key", in: map[string]string{"asc-key": ""}, wantTitle: "Invalid input asc-key", wantMsg: "forks", inputsRefused: true},
 		{name: "truncated key", in: map[string]string{"asc-key": w.keyPEM[:len(w.keyPEM)/2]}, wantMsg: "asc-key"},
 		{name: "key id wrong shape", in: map[string]string{"asc-key-id": "abc"}, wantMsg: "abc"},
 		{name: "issuer id is a team id", in: map[string]string{"asc-issuer-id": "A1B2C3D4E5"}, wantMsg: "Team ID"},
 		{name: "no issuer id", in: map[string]string{"asc-issuer-id": ""}, wantMsg: "team keys"},
-		{name: "both key inputs", in: map[string]string{"asc-key-file": "AuthKey_TESTKEY001.p8"}, wantTitle: "Invalid input asc-key", wantMsg: "exactly one"},
-		{name: "unknown mode", in: map[string]string{"mode": "upload"}, wantTitle: "Invalid input mode", wantMsg: `"upload"`},
-		{name: "bad timeout", in: map[string]string{"timeout": "soon"}, wantTitle: "Invalid input timeout"},
-		{name: "plain http portal", in: map[string]string{"mos-url": "http://portal.example.com"}, wantTitle: "Invalid mos-url", wantMsg: "plain http"},
-		{name: "mos inputs partly missing", in: map[string]string{"mos-token": ""}, wantTitle: "Invalid input mos-token", wantMsg: "forks"},
-		{name: "sync without mos", in: map[string]string{"mos-url": "", "mos-token": "", "mos-project": "", "mos-apps": ""}, wantTitle: "Invalid input mos-url", wantMsg: "mode: check"},
+		{name: "both key inputs", in: map[string]string{"asc-key-file": "AuthKey_TESTKEY001.p8"}, wantTitle: "Invalid input asc-key", wantMsg: "exactly one", inputsRefused: true},
+		{name: "unknown mode", in: map[string]string{"mode": "upload"}, wantTitle: "Invalid input mode", wantMsg: `"upload"`, inputsRefused: true},
+		{name: "bad timeout", in: map[string]string{"timeout": "soon"}, wantTitle: "Invalid input timeout", inputsRefused: true},
+		{name: "plain http portal", in: map[string]string{"mos-url": "http://portal.example.com"}, wantTitle: "Invalid mos-url", wantMsg: "plain http", inputsRefused: true},
+		{name: "mos inputs partly missing", in: map[string]string{"mos-token": ""}, wantTitle: "Invalid input mos-token", wantMsg: "forks", inputsRefused: true},
+		{name: "sync without mos", in: map[string]string{"mos-url": "", "mos-token": "", "mos-project": "", "mos-apps": ""}, wantTitle: "Invalid input mos-url", wantMsg: "mode: check", inputsRefused: true},
 		{name: "bad bundle id", in: map[string]string{"asc-bundle-ids": "com.acme.weather, com acme"}, wantTitle: "Invalid asc-bundle-ids"},
 		{name: "sec1 key of P-256 with bad issuer", in: map[string]string{"asc-key": sec1, "asc-issuer-id": "not-a-uuid"}, wantMsg: "UUID"},
 	}
@@ -378,6 +388,13 @@ func TestRejectedBeforeAnyRequest(t *testing.T) {
 			}
 			if r.outputs["valid"] != "false" || r.outputs["uploaded"] != "false" {
 				t.Errorf("valid=%q uploaded=%q, want false and false", r.outputs["valid"], r.outputs["uploaded"])
+			}
+			wantStatus := statusesOf("ios", "failed")
+			if tc.inputsRefused {
+				wantStatus = map[string]string{}
+			}
+			if diff := cmp.Diff(wantStatus, r.statuses(t)); diff != "" {
+				t.Errorf("statuses (-want +got):\n%s", diff)
 			}
 			if rec, _ := w.portal.IOSKey(project, "news"); rec.KeyID != oldKeyID {
 				t.Errorf("mos.portal changed: news holds %q", rec.KeyID)
@@ -470,8 +487,11 @@ func TestStoreRejectionLeavesPortalUntouched(t *testing.T) {
 			if n := w.portal.Faults().Requests(); n != 0 {
 				t.Errorf("mos.portal saw %d requests; a key that failed the check must not reach it", n)
 			}
-			if r.outputs["valid"] != "false" || r.outputs["results"] != "[]" {
-				t.Errorf("valid=%q results=%q, want false and []", r.outputs["valid"], r.outputs["results"])
+			if r.outputs["valid"] != "false" {
+				t.Errorf("valid=%q, want false", r.outputs["valid"])
+			}
+			if diff := cmp.Diff(statusesOf("ios", "failed"), r.statuses(t)); diff != "" {
+				t.Errorf("statuses (-want +got): every app of the failed key is listed failed\n%s", diff)
 			}
 		})
 	}

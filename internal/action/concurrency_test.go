@@ -450,6 +450,9 @@ func TestStoresAreIndependent(t *testing.T) {
 	iosUploaded := map[string]string{"ios/weather": "uploaded", "ios/news": "uploaded", "ios/sports": "uploaded"}
 	androidUploaded := map[string]string{"android/weather": "uploaded", "android/news": "uploaded", "android/sports": "uploaded"}
 	androidFailed := map[string]string{"android/weather": "failed", "android/news": "failed", "android/sports": "failed"}
+	// A key that failed its check touched no app, and results lists each
+	// of its apps as failed beside the other store's unchanged rows.
+	iosFailed := map[string]string{"ios/weather": "failed", "ios/news": "failed", "ios/sports": "failed"}
 
 	cases := []struct {
 		name          string
@@ -462,13 +465,13 @@ func TestStoresAreIndependent(t *testing.T) {
 		{
 			name:       "App Store Connect refuses the key, Play is synced",
 			prepare:    func(fw *faultWorld) { fw.asc.RevokeKey(keyID) },
-			wantStatus: androidUploaded, valid: "false", pValid: "true",
+			wantStatus: mergeStatuses(iosFailed, androidUploaded), valid: "false", pValid: "true",
 			wantTitles: []string{"App Store Connect rejected the key (401 NOT_AUTHORIZED)"},
 		},
 		{
 			name:       "Google refuses the key, Apple is synced",
 			prepare:    func(fw *faultWorld) { fw.google.DeleteKey(faultPlayEmail, faultPlayKeyID) },
-			wantStatus: iosUploaded, valid: "true", pValid: "false",
+			wantStatus: mergeStatuses(iosUploaded, androidFailed), valid: "true", pValid: "false",
 			wantTitles: []string{"Play key deleted or rotated"},
 		},
 		{
@@ -477,7 +480,7 @@ func TestStoresAreIndependent(t *testing.T) {
 				fw.asc.Faults().Add(fault.Fault{Kind: fault.Hang})
 			},
 			timeout:    "1s",
-			wantStatus: androidUploaded, valid: "false", pValid: "true",
+			wantStatus: mergeStatuses(iosFailed, androidUploaded), valid: "false", pValid: "true",
 			wantTitles: []string{"Could not reach App Store Connect", "Timed out"},
 		},
 		{

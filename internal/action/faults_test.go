@@ -231,8 +231,9 @@ type faultCase struct {
 	in           map[string]string // input overrides; closedPort is replaced
 	tokenRefused bool              // the Play key's token_uri is a closed port
 	// wantStatus is each app's status in the results output; nil when the
-	// key failed its store check and no app was touched. The run succeeds
-	// exactly when every app is uploaded or unchanged.
+	// key failed its store check and no app was touched (results then lists
+	// every app failed, saying so). The run succeeds exactly when every app
+	// is uploaded or unchanged.
 	wantStatus map[string]string
 	wantTitles []string // every ::error title, in any order
 	wantMsg    []string // text the error annotations must contain
@@ -512,6 +513,14 @@ func (fw *faultWorld) checkOutcome(t *testing.T, tc faultCase, r result) {
 	want := tc.wantStatus
 	if want == nil {
 		want = map[string]string{}
+		for _, res := range results {
+			if !strings.Contains(res.Error, " key failed its check") || !strings.Contains(res.Error, "nothing was written") {
+				t.Errorf("app %s of the key that failed its check has error %q, want it to say so", res.App, res.Error)
+			}
+		}
+		for _, app := range apps {
+			want[app] = "failed"
+		}
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)

@@ -468,6 +468,10 @@ func TestPlayRefusedBeforeAnyRequest(t *testing.T) {
 		in        func(t *testing.T, p *playWorld) map[string]string
 		wantTitle string
 		wantMsg   []string
+		// inputsRefused: the inputs themselves were refused, so the run
+		// stopped before the keys and results is []; otherwise the key was
+		// refused and each of its apps is failed.
+		inputsRefused bool
 	}{
 		{
 			name: "App Store Connect .p8 given as Play key",
@@ -584,24 +588,27 @@ func TestPlayRefusedBeforeAnyRequest(t *testing.T) {
 			in: func(t *testing.T, p *playWorld) map[string]string {
 				return map[string]string{"play-service-account": ""}
 			},
-			wantTitle: "Invalid input play-service-account",
-			wantMsg:   []string{"forks"},
+			wantTitle:     "Invalid input play-service-account",
+			wantMsg:       []string{"forks"},
+			inputsRefused: true,
 		},
 		{
 			name: "both the content and the file input",
 			in: func(t *testing.T, p *playWorld) map[string]string {
 				return map[string]string{"play-service-account-file": "play-key.json"}
 			},
-			wantTitle: "Invalid input play-service-account",
-			wantMsg:   []string{"exactly one"},
+			wantTitle:     "Invalid input play-service-account",
+			wantMsg:       []string{"exactly one"},
+			inputsRefused: true,
 		},
 		{
 			name: "file input naming no file",
 			in: func(t *testing.T, p *playWorld) map[string]string {
 				return map[string]string{"play-service-account": "", "play-service-account-file": "missing/play-key.json"}
 			},
-			wantTitle: "Invalid input play-service-account-file",
-			wantMsg:   []string{"missing/play-key.json", "does not exist"},
+			wantTitle:     "Invalid input play-service-account-file",
+			wantMsg:       []string{"missing/play-key.json", "does not exist"},
+			inputsRefused: true,
 		},
 		{
 			name: "package name that cannot be one",
@@ -616,7 +623,8 @@ func TestPlayRefusedBeforeAnyRequest(t *testing.T) {
 			in: func(t *testing.T, p *playWorld) map[string]string {
 				return map[string]string{"play-api-url": "http://play.example.com"}
 			},
-			wantTitle: "Invalid play-api-url",
+			wantTitle:     "Invalid play-api-url",
+			inputsRefused: true,
 		},
 	}
 	for _, tc := range cases {
@@ -644,7 +652,14 @@ func TestPlayRefusedBeforeAnyRequest(t *testing.T) {
 			if n := p.portal.Faults().Requests(); n != 0 {
 				t.Errorf("mos.portal saw %d requests; the key must be refused before the first", n)
 			}
-			expectOutputs(t, r, map[string]string{"play-valid": "false", "uploaded": "false", "results": "[]"})
+			expectOutputs(t, r, map[string]string{"play-valid": "false", "uploaded": "false"})
+			wantStatus := statusesOf("android", "failed")
+			if tc.inputsRefused {
+				wantStatus = map[string]string{}
+			}
+			if diff := cmp.Diff(wantStatus, r.statuses(t)); diff != "" {
+				t.Errorf("statuses (-want +got):\n%s", diff)
+			}
 			if rec, _ := p.portal.AndroidKey(project, "news"); rec.PrivateKeyID != playOldKeyID {
 				t.Errorf("mos.portal changed: news holds %q", rec.PrivateKeyID)
 			}
@@ -777,8 +792,10 @@ func TestPlayFailuresAgainstGoogle(t *testing.T) {
 				"play-key-id":      playKeyID, // says which key failed
 				"play-fingerprint": p.keyFP,
 				"uploaded":         "false",
-				"results":          "[]",
 			})
+			if diff := cmp.Diff(statusesOf("android", "failed"), r.statuses(t)); diff != "" {
+				t.Errorf("statuses (-want +got): every app of the failed key is listed failed\n%s", diff)
+			}
 			if n := p.androidRequests(""); n != 0 {
 				t.Errorf("mos.portal saw %d Android requests; a key that failed the check must not reach it", n)
 			}
@@ -1014,10 +1031,13 @@ func TestPlaySync(t *testing.T) {
 func TestApplePlayIndependence(t *testing.T) {
 	t.Parallel()
 
-	allUploaded := func(platform string) map[string]string {
+	// The good store's apps are uploaded; the failed key's are listed,
+	// failed, and were not touched.
+	want := func(good string) map[string]string {
 		out := map[string]string{}
 		for _, app := range apps {
-			out[platform+"/"+app] = "uploaded"
+			out["ios/"+app], out["android/"+app] = "failed", "failed"
+			out[good+"/"+app] = "uploaded"
 		}
 		return out
 	}
@@ -1086,7 +1106,7 @@ func TestApplePlayIndependence(t *testing.T) {
 			if !contains(titles(r, "error"), tc.wantTitle) {
 				t.Errorf("error titles %q do not include %q\n%s", titles(r, "error"), tc.wantTitle, r.stdout)
 			}
-			if diff := cmp.Diff(allUploaded(tc.good), r.statuses(t)); diff != "" {
+			if diff := cmp.Diff(want(tc.good), r.statuses(t)); diff != "" {
 				t.Errorf("statuses (-want +got):\n%s", diff)
 			}
 			appleOK, playOK := tc.good == "ios", tc.good == "android"

@@ -1,6 +1,7 @@
 package action
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mos-tools/publisher-keys/internal/asckey"
 	"github.com/mos-tools/publisher-keys/internal/keysync"
@@ -29,7 +31,7 @@ func (r *run) outputs() [][2]string {
 	results := []Result{}
 	uploaded := false
 	for _, s := range r.stores {
-		for _, res := range s.results {
+		for _, res := range r.appResults(s) {
 			results = append(results, Result{
 				Platform:      s.platform,
 				App:           res.App,
@@ -58,6 +60,51 @@ func (r *run) outputs() [][2]string {
 		{"uploaded", strconv.FormatBool(uploaded)},
 		{"results", string(resultsJSON)},
 	}
+}
+
+// appResults is a store's rows in the results output and in the summary's
+// app table: one per requested app once the inputs passed validation. A key
+// that failed its intake or its store check touched no app, yet each of its
+// apps is listed as failed, so a job reading results sees which apps are left
+// without a working key. No rows: the inputs were refused (the run stopped
+// before the keys), no key was given for this store, or no mos.portal apps
+// were requested (mode check without the mos inputs).
+//
+// These rows raise no annotation of their own: the key's annotation already
+// says why it failed, and one per app would bury it under copies.
+func (r *run) appResults(s *store) []keysync.Result {
+	if !r.validated || !s.given || !r.cfg.hasMos() || s.valid {
+		return s.results
+	}
+	rows := make([]keysync.Result, 0, len(r.cfg.mosApps))
+	for _, app := range r.cfg.mosApps {
+		rows = append(rows, keysync.Result{App: app, Status: keysync.StatusFailed, Err: &keyFailedError{
+			store: s.name, app: app, refused: s.intakeErr != nil, cut: s.checkCut, timeout: r.cfg.timeout,
+		}})
+	}
+	return rows
+}
+
+// keyFailedError is the error of an app whose key failed its intake or store
+// check: one short sentence, as the key's own annotation has the reason.
+type keyFailedError struct {
+	store, app string
+	refused    bool  // refused at intake, before any request
+	cut        error // the run's time ran out, or it was cancelled, during the check
+	timeout    time.Duration
+}
+
+func (e *keyFailedError) Error() string {
+	how := ""
+	switch {
+	case e.refused:
+		how = " (refused before any request)"
+	case errors.Is(e.cut, context.DeadlineExceeded):
+		how = fmt.Sprintf(" (the run's timeout of %s ran out)", e.timeout)
+	case errors.Is(e.cut, context.Canceled):
+		how = " (the run was cancelled)"
+	}
+	return fmt.Sprintf("the %s key failed its check%s, so nothing was written to app %s; the key's error annotation says why", e.store, how, e.app)
 }
 
 func (r *run) store(platform string) *store {
@@ -140,11 +187,12 @@ func (r *run) summary() string {
 			fmt.Fprintf(&b, "| Key age in mos.portal | %d days |\n", s.ageDays)
 		}
 		b.WriteString("\n")
-		if len(s.results) == 0 {
+		rows := r.appResults(s)
+		if len(rows) == 0 {
 			continue
 		}
 		b.WriteString("| App | Status | Previous Key ID | Details |\n|---|---|---|---|\n")
-		for _, res := range s.results {
+		for _, res := range rows {
 			fmt.Fprintf(&b, "| %s | %s %s | %s | %s |\n",
 				cell(res.App), statusIcon(res.Status), res.Status, cell(res.Replaced), cell(errText(res.Err)))
 		}

@@ -27,6 +27,9 @@ type store struct {
 	valid     bool  // the key passed every check
 	checkErr  error
 	checkNote string // what the successful check found, for the log and summary
+	// checkCut is the run's context error when the check failed after the
+	// run's time ran out or it was cancelled: the key was not disproven.
+	checkCut error
 
 	want    keysync.Want
 	facts   [][2]string // label and value rows for the summary (no secrets)
@@ -64,7 +67,7 @@ func (r *run) runStore(ctx context.Context, s *store) {
 	note, err := s.check(ctx)
 	s.checked = true
 	if err != nil {
-		s.checkErr = err
+		s.checkErr, s.checkCut = err, ctx.Err()
 		// One annotation per error: Play joins one error per package.
 		r.annotateAll(err)
 		r.logf("%s: the key failed the check, so no mos.portal app was touched", s.name)
