@@ -150,6 +150,22 @@ func TestBinaryEndToEnd(t *testing.T) {
 		bad[k] = v
 	}
 	bad["asc-key-id"] = "E2EKEY0002" // a key App Store Connect does not know
+	cut := map[string]string{}
+	for k, v := range good {
+		cut[k] = v
+	}
+	cut["asc-key"] = e.keyPEM[:len(e.keyPEM)/2] // a secret cut short when pasted
+
+	// failedRows is the results output of a key that failed its check: each
+	// app failed, in one sentence, with nothing replaced.
+	failedRows := func(how string) string {
+		var rows []string
+		for _, app := range []string{"weather", "news"} {
+			rows = append(rows, `{"platform":"ios","app":"`+app+`","status":"failed","previousKeyId":"",`+
+				`"error":"the App Store Connect key failed its check`+how+`, so nothing was written to app `+app+`; the key's error annotation says why"}`)
+		}
+		return "[" + strings.Join(rows, ",") + "]"
+	}
 
 	cases := []struct {
 		name        string
@@ -158,6 +174,9 @@ func TestBinaryEndToEnd(t *testing.T) {
 		wantOutputs map[string]string
 		wantLog     []*regexp.Regexp
 		wantSummary []string
+		// wantErrors is the number of ::error annotations: the key's own,
+		// never one per app.
+		wantErrors int
 	}{
 		{
 			name:        "good key is uploaded",
@@ -171,9 +190,19 @@ func TestBinaryEndToEnd(t *testing.T) {
 			name:        "unknown key fails with an annotation and leaves mos.portal alone",
 			inputs:      bad,
 			wantCode:    1,
-			wantOutputs: map[string]string{"valid": "false", "uploaded": "false", "results": "[]"},
+			wantOutputs: map[string]string{"valid": "false", "uploaded": "false", "asc-previous-key-id": "", "results": failedRows("")},
 			wantLog:     []*regexp.Regexp{regexp.MustCompile(`(?m)^::error title=App Store Connect rejected the key \(401 NOT_AUTHORIZED\)::.*E2EKEY0002`)},
-			wantSummary: []string{"❌"},
+			wantSummary: []string{"| weather | ❌ failed |  | the App Store Connect key failed its check, so nothing was written to app weather;"},
+			wantErrors:  1,
+		},
+		{
+			name:        "a key refused at intake lists each app failed and leaves mos.portal alone",
+			inputs:      cut,
+			wantCode:    1,
+			wantOutputs: map[string]string{"valid": "false", "uploaded": "false", "asc-previous-key-id": "", "results": failedRows(" (refused before any request)")},
+			wantLog:     []*regexp.Regexp{regexp.MustCompile(`(?m)^::error title=App Store Connect key is truncated or corrupt::`)},
+			wantSummary: []string{"| news | ❌ failed |  | the App Store Connect key failed its check (refused before any request), so nothing was written to app news;"},
+			wantErrors:  1,
 		},
 	}
 	for _, tc := range cases {
@@ -192,6 +221,9 @@ func TestBinaryEndToEnd(t *testing.T) {
 				if !re.MatchString(out.stdout) {
 					t.Errorf("log does not match %s:\n%s", re, out.stdout)
 				}
+			}
+			if n := strings.Count(out.stdout, "\n::error "); tc.wantErrors > 0 && n != tc.wantErrors {
+				t.Errorf("%d ::error annotations, want %d:\n%s", n, tc.wantErrors, out.stdout)
 			}
 			for _, s := range tc.wantSummary {
 				if !strings.Contains(out.summary, s) {

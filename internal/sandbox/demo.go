@@ -130,19 +130,22 @@ func (w *world) scenarios() []scenario {
 			in:      with(inputs{"asc-key": w.roguePEM, "asc-key-id": otherID, "mode": "force"}),
 			wantErr: true,
 			want: func(out map[string]string) error {
-				return all(expect(out, "valid", "false"), expect(out, "uploaded", "false"), w.portalHolds(keyID))
+				return all(expect(out, "valid", "false"), expect(out, "uploaded", "false"), w.portalHolds(keyID),
+					expectResults(out, "ios", map[string]string{"weather": "failed", "news": "failed", "sports": "failed"}))
 			},
 		},
 		{
-			title:   "a secret cut short when pasted is refused before any request",
+			title:   "a secret cut short when pasted is refused before any request; results lists each app failed",
 			in:      with(inputs{"asc-key": w.keyPEM[:len(w.keyPEM)/2]}),
 			setup:   func() { ascBefore = w.asc.Faults().Requests() },
 			wantErr: true,
+			summary: true,
 			want: func(out map[string]string) error {
 				if n := w.asc.Faults().Requests() - ascBefore; n != 0 {
 					return fmt.Errorf("%d requests reached App Store Connect", n)
 				}
-				return expect(out, "valid", "false")
+				return all(expect(out, "valid", "false"), w.portalHolds(keyID),
+					expectResults(out, "ios", map[string]string{"weather": "failed", "news": "failed", "sports": "failed"}))
 			},
 		},
 		{
