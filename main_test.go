@@ -90,6 +90,20 @@ func setupE2E(t *testing.T) *e2e {
 	return e
 }
 
+// goodInputs are the inputs of a run that uploads the key the stand-in knows.
+func (e *e2e) goodInputs() map[string]string {
+	return map[string]string{
+		"asc-key":       base64.StdEncoding.EncodeToString([]byte(e.keyPEM)),
+		"asc-key-id":    "E2EKEY0001",
+		"asc-issuer-id": "5e2e5e2e-0000-4000-8000-000000000001",
+		"asc-api-url":   e.ascURL,
+		"mos-url":       e.mosURL,
+		"mos-token":     "e2e-token-9d8c7b6a",
+		"mos-project":   "acme",
+		"mos-apps":      "weather\nnews",
+	}
+}
+
 type runOutput struct {
 	code           int
 	stdout, stderr string
@@ -135,16 +149,7 @@ func runBinary(t *testing.T, args []string, inputs map[string]string) runOutput 
 func TestBinaryEndToEnd(t *testing.T) {
 	t.Parallel()
 	e := setupE2E(t)
-	good := map[string]string{
-		"asc-key":       base64.StdEncoding.EncodeToString([]byte(e.keyPEM)),
-		"asc-key-id":    "E2EKEY0001",
-		"asc-issuer-id": "5e2e5e2e-0000-4000-8000-000000000001",
-		"asc-api-url":   e.ascURL,
-		"mos-url":       e.mosURL,
-		"mos-token":     "e2e-token-9d8c7b6a",
-		"mos-project":   "acme",
-		"mos-apps":      "weather\nnews",
-	}
+	good := e.goodInputs()
 	bad := map[string]string{}
 	for k, v := range good {
 		bad[k] = v
@@ -272,17 +277,8 @@ func TestBinaryWithoutInputsExplains(t *testing.T) {
 func TestBinaryAgreementNotAccepted(t *testing.T) {
 	t.Parallel()
 	e := setupE2E(t)
-	in := map[string]string{
-		"asc-key":        e.keyPEM,
-		"asc-key-id":     "E2EKEY0001",
-		"asc-issuer-id":  "5e2e5e2e-0000-4000-8000-000000000001",
-		"asc-api-url":    e.ascURL,
-		"mos-url":        e.mosURL,
-		"mos-token":      "e2e-token-9d8c7b6a",
-		"mos-project":    "acme",
-		"mos-apps":       "weather\nnews",
-		"asc-bundle-ids": "com.acme.weather",
-	}
+	in := e.goodInputs()
+	in["asc-bundle-ids"] = "com.acme.weather"
 	e.asc.AddApp(ascstandin.App{ID: "1", BundleID: "com.acme.weather", Name: "Weather", IssuerID: in["asc-issuer-id"]})
 	if out := runBinary(t, nil, in); out.code != 0 || out.outputs["uploaded"] != "true" {
 		t.Fatalf("first run: exit %d, uploaded %q\n%s", out.code, out.outputs["uploaded"], out.stdout)
