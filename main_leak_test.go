@@ -532,6 +532,12 @@ func leakCases() []leakCase {
 		{name: "asc role lacks access (403)", inputs: good, prepare: func(w *leakWorld) {
 			w.asc.AddKey(ascstandin.Key{KeyID: leakKeyID, IssuerID: leakIssuer, Public: &w.keys.ec.PublicKey, Role: ascstandin.RoleFinance})
 		}, want: "403"},
+		{name: "asc agreement not accepted (403)", inputs: good, prepare: func(w *leakWorld) {
+			w.asc.SetAgreement(leakIssuer, ascstandin.AgreementExpired)
+		}, want: "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED", ascOK: true},
+		{name: "asc agreement hides every app", inputs: func(w *leakWorld) map[string]string {
+			return withInputs(good(w), "asc-bundle-ids", leakBundleID)
+		}, prepare: func(w *leakWorld) { w.asc.SetAgreement(leakIssuer, ascstandin.AgreementHidesApps) }, want: "can see none of the apps asked for", ascOK: true},
 		{name: "asc bundle ID not visible", inputs: func(w *leakWorld) map[string]string {
 			return withInputs(good(w), "asc-bundle-ids", leakBundleID+",com.acme.missing")
 		}, want: "com.acme.missing"},

@@ -90,6 +90,20 @@ func setupE2E(t *testing.T) *e2e {
 	return e
 }
 
+// goodInputs are the inputs of a run that uploads the key the stand-in knows.
+func (e *e2e) goodInputs() map[string]string {
+	return map[string]string{
+		"asc-key":       base64.StdEncoding.EncodeToString([]byte(e.keyPEM)),
+		"asc-key-id":    "E2EKEY0001",
+		"asc-issuer-id": "5e2e5e2e-0000-4000-8000-000000000001",
+		"asc-api-url":   e.ascURL,
+		"mos-url":       e.mosURL,
+		"mos-token":     "e2e-token-9d8c7b6a",
+		"mos-project":   "acme",
+		"mos-apps":      "weather\nnews",
+	}
+}
+
 type runOutput struct {
 	code           int
 	stdout, stderr string
@@ -135,16 +149,7 @@ func runBinary(t *testing.T, args []string, inputs map[string]string) runOutput 
 func TestBinaryEndToEnd(t *testing.T) {
 	t.Parallel()
 	e := setupE2E(t)
-	good := map[string]string{
-		"asc-key":       base64.StdEncoding.EncodeToString([]byte(e.keyPEM)),
-		"asc-key-id":    "E2EKEY0001",
-		"asc-issuer-id": "5e2e5e2e-0000-4000-8000-000000000001",
-		"asc-api-url":   e.ascURL,
-		"mos-url":       e.mosURL,
-		"mos-token":     "e2e-token-9d8c7b6a",
-		"mos-project":   "acme",
-		"mos-apps":      "weather\nnews",
-	}
+	good := e.goodInputs()
 	bad := map[string]string{}
 	for k, v := range good {
 		bad[k] = v
@@ -296,4 +301,67 @@ func TestBinaryWithoutInputsExplains(t *testing.T) {
 	if out.outputs["valid"] != "false" {
 		t.Errorf("valid = %q, want false", out.outputs["valid"])
 	}
+}
+
+// TestBinaryAgreementNotAccepted: on the morning Apple's updated agreement
+// takes effect, the built binary blames neither the key nor its role, names
+// the Account Holder's remedy, and leaves mos.portal exactly as it was.
+func TestBinaryAgreementNotAccepted(t *testing.T) {
+	t.Parallel()
+	e := setupE2E(t)
+	in := e.goodInputs()
+	in["asc-bundle-ids"] = "com.acme.weather"
+	e.asc.AddApp(ascstandin.App{ID: "1", BundleID: "com.acme.weather", Name: "Weather", IssuerID: in["asc-issuer-id"]})
+	if out := runBinary(t, nil, in); out.code != 0 || out.outputs["uploaded"] != "true" {
+		t.Fatalf("first run: exit %d, uploaded %q\n%s", out.code, out.outputs["uploaded"], out.stdout)
+	}
+	before := map[string]portalstandin.IOSRecord{}
+	for _, app := range []string{"weather", "news"} {
+		before[app], _ = e.portal.IOSKey("acme", app)
+	}
+	puts := e.portal.Requests("PUT", "acme", "weather", portalstandin.IOS) + e.portal.Requests("PUT", "acme", "news", portalstandin.IOS)
+
+	e.asc.SetAgreement(in["asc-issuer-id"], ascstandin.AgreementExpired)
+	in["mode"] = "force" // would upload, were the key proven
+	out := runBinary(t, nil, in)
+
+	if out.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", out.code, out.stdout)
+	}
+	for k, want := range map[string]string{"valid": "false", "uploaded": "false"} {
+		if got := out.outputs[k]; got != want {
+			t.Errorf("output %s = %q, want %q", k, got, want)
+		}
+	}
+	errLine := regexp.MustCompile(`(?m)^::error title=App Store Connect agreement not accepted \(403 FORBIDDEN\.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED\)::.*$`).FindString(out.stdout)
+	if errLine == "" {
+		t.Fatalf("no agreement annotation in the log:\n%s", out.stdout)
+	}
+	for _, want := range []string{"E2EKEY0001", "Nothing is wrong with the key", "Account Holder",
+		"https://appstoreconnect.apple.com/business", "https://developer.apple.com/account"} {
+		if !strings.Contains(errLine, want) {
+			t.Errorf("annotation lacks %q: %s", want, errLine)
+		}
+	}
+	for _, bad := range []string{"role", "generate", "Team Keys"} {
+		if strings.Contains(errLine, bad) {
+			t.Errorf("annotation mentions %q: %s", bad, errLine)
+		}
+	}
+	row := regexp.MustCompile(`(?m)^\| App Store Connect check \|.*$`).FindString(out.summary)
+	if !strings.Contains(row, "❌ App Store Connect accepted key E2EKEY0001") || !strings.Contains(row, "Account Holder") {
+		t.Errorf("summary check row = %q", row)
+	}
+	t.Logf("annotation as the runner gets it:\n%s", errLine)
+	t.Logf("step summary row:\n%s", row)
+
+	for app, rec := range before {
+		if got, _ := e.portal.IOSKey("acme", app); got != rec {
+			t.Errorf("mos.portal app %s changed: %+v, was %+v", app, got, rec)
+		}
+	}
+	if n := e.portal.Requests("PUT", "acme", "weather", portalstandin.IOS) + e.portal.Requests("PUT", "acme", "news", portalstandin.IOS); n != puts {
+		t.Errorf("%d uploads reached mos.portal, want none", n-puts)
+	}
+	assertNothingLeaks(t, out, e.keyPEM, in["asc-key"], in["mos-token"])
 }

@@ -430,6 +430,7 @@ func TestStoreRejectionLeavesPortalUntouched(t *testing.T) {
 		in         map[string]string
 		wantTitle  string
 		wantInLog  []string
+		notInLog   []string
 		wantASCReq int
 	}{
 		{
@@ -460,6 +461,24 @@ func TestStoreRejectionLeavesPortalUntouched(t *testing.T) {
 			wantInLog:  []string{"com.acme.missing"},
 			wantASCReq: 1,
 		},
+		{
+			name:      "agreement not accepted",
+			prepare:   func(w *world) { w.asc.SetAgreement(issuer, ascstandin.AgreementExpired) },
+			in:        map[string]string{"asc-bundle-ids": "com.acme.weather"},
+			wantTitle: "App Store Connect agreement not accepted (403 FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED)",
+			wantInLog: []string{keyID, "Nothing is wrong with the key", "Account Holder", "https://appstoreconnect.apple.com/business",
+				"https://developer.apple.com/account", "no mos.portal app was touched"},
+			notInLog:   []string{"role", "App Manager", "generate", "Team Keys"},
+			wantASCReq: 1,
+		},
+		{
+			name:       "agreement hides every app",
+			prepare:    func(w *world) { w.asc.SetAgreement(issuer, ascstandin.AgreementHidesApps) },
+			in:         map[string]string{"asc-bundle-ids": "com.acme.weather\ncom.acme.news"},
+			wantTitle:  "Bundle ID not visible to the App Store Connect key",
+			wantInLog:  []string{"can see none of the apps asked for (bundle IDs com.acme.weather, com.acme.news)", "another team", "Account Holder"},
+			wantASCReq: 1,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -481,6 +500,13 @@ func TestStoreRejectionLeavesPortalUntouched(t *testing.T) {
 					t.Errorf("log does not mention %q", s)
 				}
 			}
+			for _, s := range tc.notInLog {
+				for _, line := range strings.Split(r.stdout, "\n") {
+					if strings.HasPrefix(line, "::error") && strings.Contains(line, s) {
+						t.Errorf("error annotation mentions %q: %s", s, line)
+					}
+				}
+			}
 			if n := w.asc.Requests(); n != tc.wantASCReq {
 				t.Errorf("App Store Connect saw %d requests, want %d", n, tc.wantASCReq)
 			}
@@ -492,6 +518,17 @@ func TestStoreRejectionLeavesPortalUntouched(t *testing.T) {
 			}
 			if diff := cmp.Diff(statusesOf("ios", "failed"), r.statuses(t)); diff != "" {
 				t.Errorf("statuses (-want +got): every app of the failed key is listed failed\n%s", diff)
+			}
+			if r.outputs["uploaded"] != "false" {
+				t.Errorf("uploaded=%q, want false", r.outputs["uploaded"])
+			}
+			if rec, ok := w.portal.IOSKey(project, "news"); !ok || rec.KeyID != oldKeyID {
+				t.Errorf("mos.portal app news holds %q, want the old key %s it held", rec.KeyID, oldKeyID)
+			}
+			for _, app := range []string{"weather", "sports"} {
+				if rec, ok := w.portal.IOSKey(project, app); ok {
+					t.Errorf("mos.portal app %s holds key %s, want none", app, rec.KeyID)
+				}
 			}
 		})
 	}

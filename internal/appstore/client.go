@@ -55,9 +55,10 @@ type Check struct {
 
 // Check proves the key works with GET /v1/apps and, when bundleIDs are
 // given, that it can see an app for each of them. One request when all goes
-// well (per 200 bundle IDs). Errors are *APIError, *NetworkError,
-// *ResponseError, *BundleIDError or *BundleIDsNotVisibleError; with the last
-// one the *Check is returned too, since the key itself authenticated.
+// well (per 200 bundle IDs). Errors are *APIError, *AgreementError,
+// *NetworkError, *ResponseError, *BundleIDError or *BundleIDsNotVisibleError;
+// with the last one the *Check is returned too, since the key itself
+// authenticated.
 func (c *Client) Check(ctx context.Context, bundleIDs []string) (*Check, error) {
 	ids, err := uniqueBundleIDs(bundleIDs)
 	if err != nil {
@@ -120,7 +121,7 @@ func (c *Client) Check(ctx context.Context, bundleIDs []string) (*Check, error) 
 		}
 	}
 	if len(missing) > 0 {
-		return check, &BundleIDsNotVisibleError{Missing: missing, KeyID: c.Signer.KeyID}
+		return check, &BundleIDsNotVisibleError{Missing: missing, KeyID: c.Signer.KeyID, NoneVisible: len(check.BundleIDs) == 0}
 	}
 	return check, nil
 }
@@ -177,7 +178,7 @@ func (c *Client) get(ctx context.Context, token string, u *url.URL) (*page, erro
 		if !httpx.IsRedirect(resp) {
 			e.Errors = redact(decodeErrors(body), token)
 		}
-		return nil, e
+		return nil, classify(e)
 	}
 	p, err := decodeApps(status, body)
 	if err != nil {

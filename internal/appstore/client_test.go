@@ -98,7 +98,8 @@ func TestCheck(t *testing.T) {
 		name      string
 		key       func(*ascstandin.Key)
 		opts      []ascstandin.Option
-		issuer    string // signer's Issuer ID, if not the key's
+		agreement ascstandin.Agreement // of the key's team
+		issuer    string               // signer's Issuer ID, if not the key's
 		faults    []fault.Fault
 		bundleIDs []string
 		timeout   time.Duration
@@ -123,7 +124,7 @@ func TestCheck(t *testing.T) {
 			name: "some bundle IDs missing", bundleIDs: []string{"com.example.app", "com.example.typo", "com.someone.else"},
 			want:         &Check{BundleIDs: []string{"com.example.app"}, RateLimit: "user-hour-lim:3600;user-hour-rem:3599;"},
 			wantErr:      "*appstore.BundleIDsNotVisibleError",
-			wantMsg:      []string{"the key " + testKeyID + " can see no app with bundle IDs com.example.typo, com.someone.else; check the spelling"},
+			wantMsg:      []string{"the key " + testKeyID + " can see no app with bundle IDs com.example.typo, com.someone.else; check the spelling or"},
 			wantRequests: 1,
 		},
 		{
@@ -146,6 +147,47 @@ func TestCheck(t *testing.T) {
 			name: "role without access to apps", key: func(k *ascstandin.Key) { k.Role = ascstandin.RoleSales },
 			wantErr: "*appstore.APIError", wantStatus: 403,
 			wantMsg:      []string{"403 FORBIDDEN_ERROR", "App Manager or Admin", "Team Keys", "cannot be changed"},
+			wantRequests: 1,
+		},
+		{
+			name: "agreement not accepted", agreement: ascstandin.AgreementExpired,
+			wantErr: "*appstore.AgreementError", wantStatus: 403,
+			wantMsg: []string{"403 FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED", testKeyID, testIssuerID,
+				"Nothing is wrong with the key", "Account Holder", "https://appstoreconnect.apple.com/business",
+				"https://developer.apple.com/account", "A required agreement is missing or has expired."},
+			wantRequests: 1,
+		},
+		{
+			name: "agreement not accepted, bundle IDs asked", agreement: ascstandin.AgreementExpired,
+			bundleIDs: []string{"com.example.app"},
+			wantErr:   "*appstore.AgreementError", wantStatus: 403,
+			wantMsg:      []string{"403 FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED", "Account Holder"},
+			wantRequests: 1,
+		},
+		{
+			name: "agreement not accepted, for a key whose role cannot read apps", agreement: ascstandin.AgreementExpired,
+			key:     func(k *ascstandin.Key) { k.Role = ascstandin.RoleSales },
+			wantErr: "*appstore.AgreementError", wantStatus: 403,
+			wantMsg:      []string{"403 FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED"},
+			wantRequests: 1,
+		},
+		{
+			name: "agreement not accepted, but the key is revoked", agreement: ascstandin.AgreementExpired,
+			key:     func(k *ascstandin.Key) { k.Revoked = true },
+			wantErr: "*appstore.APIError", wantStatus: 401, wantMsg: []string{"401 NOT_AUTHORIZED", "revoked"},
+			wantRequests: 1,
+		},
+		{
+			name: "agreement hides every app asked for", agreement: ascstandin.AgreementHidesApps,
+			bundleIDs:    []string{"com.example.app", "com.example.other"},
+			want:         &Check{RateLimit: "user-hour-lim:3600;user-hour-rem:3599;"},
+			wantErr:      "*appstore.BundleIDsNotVisibleError",
+			wantMsg:      []string{"can see none of the apps asked for (bundle IDs com.example.app, com.example.other)", "spelling", "another team", "Account Holder", "hide every app"},
+			wantRequests: 1,
+		},
+		{
+			name: "agreement hides apps, none asked for: the key still proves itself", agreement: ascstandin.AgreementHidesApps,
+			want:         &Check{RateLimit: "user-hour-lim:3600;user-hour-rem:3599;"},
 			wantRequests: 1,
 		},
 		{
@@ -223,6 +265,7 @@ func TestCheck(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			e := setup(t, tc.key, tc.opts...)
+			e.asc.SetAgreement(testIssuerID, tc.agreement)
 			if tc.issuer != "" {
 				e.client.Signer.IssuerID = tc.issuer
 			}

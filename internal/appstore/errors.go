@@ -29,7 +29,8 @@ type ErrorObject struct {
 // APIError is an answer from App Store Connect other than success: a 4xx,
 // a 5xx or 429 that outlasted the retries, or a redirect (never followed).
 // Status 401 and 403 mean the key itself failed the check; 429 and 5xx say
-// nothing about the key.
+// nothing about the key. A 403 about agreements is an *AgreementError
+// instead, which says nothing against the key either.
 type APIError struct {
 	Status    int
 	Errors    []ErrorObject
@@ -87,6 +88,52 @@ func (e *APIError) Error() string {
 			"Check asc-api-url (normally https://api.appstoreconnect.apple.com) and asc-bundle-ids; if they are right, Apple's message above says what else to fix",
 			e.statusCode(""), apple)
 	}
+}
+
+// agreementCodePrefix starts the codes of Apple's 403 for a team whose
+// Account Holder has not accepted an agreement in effect, such as
+// FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED.
+const agreementCodePrefix = "FORBIDDEN.REQUIRED_AGREEMENTS_"
+
+// classify turns a non-2xx answer into the error that explains it: by HTTP
+// status first, by Apple's errors[].code second. It is an *AgreementError
+// for a 403 with an agreement code in any of its errors, else an *APIError.
+func classify(e *APIError) error {
+	if e.Status == http.StatusForbidden {
+		for _, o := range e.Errors {
+			if strings.HasPrefix(o.Code, agreementCodePrefix) {
+				return &AgreementError{API: e, Code: clean(o.Code, 80)}
+			}
+		}
+	}
+	return e
+}
+
+// AgreementError reports a 403 whose code is one of
+// FORBIDDEN.REQUIRED_AGREEMENTS_*: the key authenticated, but App Store
+// Connect refuses (nearly) every request of its team until the team's
+// Account Holder accepts an agreement Apple updated (the Program License
+// Agreement, about twice a year). Nothing is wrong with the key, and no
+// other key of the team would fare better; no endpoint reports agreement
+// state, so this code is the only signal.
+type AgreementError struct {
+	API  *APIError
+	Code string // the agreement code, e.g. FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED
+}
+
+func (e *AgreementError) Title() string {
+	return fmt.Sprintf("App Store Connect agreement not accepted (%d %s)", e.API.Status, e.Code)
+}
+
+func (e *AgreementError) Unwrap() error { return e.API }
+
+func (e *AgreementError) Error() string {
+	return fmt.Sprintf("App Store Connect accepted key %s but answers the requests of its team (Issuer ID %s) with %d %s "+
+		"until the team's Account Holder accepts Apple's updated agreement; %s. "+
+		"Nothing is wrong with the key: the Account Holder (no other user of the team can) must accept the agreement "+
+		"in App Store Connect → Business (https://appstoreconnect.apple.com/business) and, for the Apple Developer Program License Agreement, "+
+		"at https://developer.apple.com/account; then re-run the workflow",
+		e.API.KeyID, e.API.IssuerID, e.API.Status, e.Code, e.API.apple())
 }
 
 // statusCode renders "401 NOT_AUTHORIZED": the status and Apple's first
@@ -161,6 +208,9 @@ func (e *APIError) rateLimitText() string {
 type BundleIDsNotVisibleError struct {
 	Missing []string
 	KeyID   string
+	// NoneVisible says the key sees none of the bundle IDs asked for, as when
+	// an agreement the Account Holder has not accepted hides every app.
+	NoneVisible bool
 }
 
 func (e *BundleIDsNotVisibleError) Title() string {
@@ -171,6 +221,13 @@ func (e *BundleIDsNotVisibleError) Error() string {
 	noun := "bundle ID"
 	if len(e.Missing) > 1 {
 		noun = "bundle IDs"
+	}
+	if e.NoneVisible {
+		return fmt.Sprintf("the key %s can see none of the apps asked for (%s %s); check the spelling, "+
+			"that the apps exist in this team's App Store Connect account and not in another team's, "+
+			"and that the team's Account Holder has accepted Apple's updated agreements: one not accepted can hide every app from the API "+
+			"(App Store Connect → Business, https://appstoreconnect.apple.com/business)",
+			e.KeyID, noun, strings.Join(e.Missing, ", "))
 	}
 	return fmt.Sprintf("the key %s can see no app with %s %s; check the spelling or that the app exists in this team's App Store Connect account",
 		e.KeyID, noun, strings.Join(e.Missing, ", "))

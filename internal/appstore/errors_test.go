@@ -24,7 +24,17 @@ var (
 		Title: "The request rate limit has been reached.", Detail: "We've received too many requests for this API."}
 	invalidParam = ErrorObject{Status: "400", Code: "PARAMETER_ERROR.INVALID",
 		Title: "A parameter has an invalid value", Detail: "'x' is not a valid field name"}
+	// agreementMissing is Apple's answer, to (nearly) every request of a
+	// team, while its Account Holder has not accepted an updated agreement.
+	agreementMissing = ErrorObject{Status: "403", Code: "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED",
+		Title:  "A required agreement is missing or has expired.",
+		Detail: "This request requires an in-effect agreement that has not been signed or has expired."}
 )
+
+// classified is the error Check returns for an answer that is not a success.
+func classified(e *APIError) userError {
+	return classify(e).(userError)
+}
 
 type userError interface {
 	error
@@ -43,9 +53,16 @@ var errorCases = []struct {
 			"another team", "clock", "backdated 30 s", "individual key", notAuthorized.Title, notAuthorized.Detail}},
 	{"401 without body", &APIError{Status: 401, KeyID: testKeyID, IssuerID: testIssuerID},
 		[]string{"401 NOT_AUTHORIZED", "no error details"}},
-	{"403", &APIError{Status: 403, Errors: []ErrorObject{forbidden}, KeyID: testKeyID, IssuerID: testIssuerID},
+	{"403", classified(&APIError{Status: 403, Errors: []ErrorObject{forbidden}, KeyID: testKeyID, IssuerID: testIssuerID}),
 		[]string{"403 FORBIDDEN_ERROR", testKeyID, "App Manager or Admin", "Users and Access → Integrations → Team Keys",
 			"cannot be changed", forbidden.Detail}},
+	{"403 agreement", classified(&APIError{Status: 403, Errors: []ErrorObject{agreementMissing}, KeyID: testKeyID, IssuerID: testIssuerID}),
+		[]string{"403 FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED", testKeyID, testIssuerID, "Nothing is wrong with the key",
+			"Account Holder (no other user of the team can)", "App Store Connect → Business (https://appstoreconnect.apple.com/business)",
+			"Program License Agreement, at https://developer.apple.com/account", "re-run", agreementMissing.Title, agreementMissing.Detail}},
+	{"403 agreement after another error", classified(&APIError{Status: 403, KeyID: testKeyID, IssuerID: testIssuerID,
+		Errors: []ErrorObject{forbidden, {Status: "403", Code: "FORBIDDEN.REQUIRED_AGREEMENTS_SOMETHING_NEW"}}}),
+		[]string{"403 FORBIDDEN.REQUIRED_AGREEMENTS_SOMETHING_NEW", "Account Holder", "https://appstoreconnect.apple.com/business"}},
 	{"429", &APIError{Status: 429, Errors: []ErrorObject{rateLimited}, RateLimit: "user-hour-lim:3500;user-hour-rem:0;", KeyID: testKeyID},
 		[]string{"429 RATE_LIMIT_EXCEEDED", "0 of 3500 requests remaining", "after retries", "later"}},
 	{"429 without header", &APIError{Status: 429, KeyID: testKeyID}, []string{"no X-Rate-Limit header"}},
@@ -59,6 +76,9 @@ var errorCases = []struct {
 		[]string{"the key " + testKeyID + " can see no app with bundle ID com.example.b; check the spelling or that the app exists in this team's App Store Connect account"}},
 	{"not visible, two", &BundleIDsNotVisibleError{Missing: []string{"com.a", "com.b"}, KeyID: testKeyID},
 		[]string{"bundle IDs com.a, com.b"}},
+	{"none visible", &BundleIDsNotVisibleError{Missing: []string{"com.a", "com.b"}, KeyID: testKeyID, NoneVisible: true},
+		[]string{"can see none of the apps asked for (bundle IDs com.a, com.b)", "spelling", "another team",
+			"Account Holder has accepted Apple's updated agreements", "hide every app", "https://appstoreconnect.apple.com/business"}},
 	{"bad bundle ID", &BundleIDError{ID: "com.a,com.b", Reason: "contains ','"}, []string{`"com.a,com.b"`, "asc-bundle-ids"}},
 	{"no such host", &NetworkError{Host: "api.appstoreconect.apple.com", Err: &url.Error{Op: "Get", URL: "https://x/v1/apps",
 		Err: &net.DNSError{Err: "no such host", Name: "api.appstoreconect.apple.com", IsNotFound: true}}},
@@ -110,6 +130,76 @@ func TestErrorMessages(t *testing.T) {
 	}
 	if all.String() != string(want) {
 		t.Errorf("messages differ from %s (-update to accept):\n%s", golden, all.String())
+	}
+}
+
+// TestClassify pins the order Apple's answers are read in: the HTTP status
+// first, errors[].code second. Only a 403 carrying an agreement code is an
+// agreement problem; a plain 403 stays the role message.
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name          string
+		status        int
+		codes         []string
+		wantAgreement bool
+		wantTitle     string
+	}{
+		{"agreement", 403, []string{"FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED"}, true,
+			"App Store Connect agreement not accepted (403 FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED)"},
+		{"any agreement code", 403, []string{"FORBIDDEN.REQUIRED_AGREEMENTS_NOT_SIGNED"}, true,
+			"App Store Connect agreement not accepted (403 FORBIDDEN.REQUIRED_AGREEMENTS_NOT_SIGNED)"},
+		{"agreement code second", 403, []string{"FORBIDDEN_ERROR", "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED"}, true,
+			"App Store Connect agreement not accepted (403 FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED)"},
+		{"plain 403", 403, []string{"FORBIDDEN_ERROR"}, false, "The key's role lacks access (403 FORBIDDEN_ERROR)"},
+		{"403 without body", 403, nil, false, "The key's role lacks access (403 FORBIDDEN_ERROR)"},
+		{"other FORBIDDEN code", 403, []string{"FORBIDDEN_ERROR.CONTRACT_NOT_VALID"}, false,
+			"The key's role lacks access (403 FORBIDDEN_ERROR.CONTRACT_NOT_VALID)"},
+		{"prefix without the separator", 403, []string{"FORBIDDEN.REQUIRED_AGREEMENTS"}, false,
+			"The key's role lacks access (403 FORBIDDEN.REQUIRED_AGREEMENTS)"},
+		{"lower case", 403, []string{"forbidden.required_agreements_missing_or_expired"}, false,
+			"The key's role lacks access (403 forbidden.required_agreements_missing_or_expired)"},
+		{"status first: 401", 401, []string{"FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED"}, false,
+			"App Store Connect rejected the key (401 FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED)"},
+		{"status first: 400", 400, []string{"FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED"}, false,
+			"App Store Connect refused the request (400 FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			api := &APIError{Status: tc.status, KeyID: testKeyID, IssuerID: testIssuerID}
+			for _, c := range tc.codes {
+				api.Errors = append(api.Errors, ErrorObject{Status: fmt.Sprint(tc.status), Code: c})
+			}
+			err := classify(api)
+			var agreement *AgreementError
+			if got := errors.As(err, &agreement); got != tc.wantAgreement {
+				t.Fatalf("classify(%d %v) = %T, agreement error %t, want %t", tc.status, tc.codes, err, got, tc.wantAgreement)
+			}
+			if got := err.(userError).Title(); got != tc.wantTitle {
+				t.Errorf("Title() = %q, want %q", got, tc.wantTitle)
+			}
+			// Callers that look for the API error still find it.
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr != api {
+				t.Errorf("errors.As(%T, *APIError) does not find the answer", err)
+			}
+		})
+	}
+}
+
+// TestAgreementMessageNeverBlamesTheKey: the remedy is the Account Holder's,
+// so the message must not send anyone to make another key or change a role.
+func TestAgreementMessageNeverBlamesTheKey(t *testing.T) {
+	t.Parallel()
+	err := classified(&APIError{Status: 403, Errors: []ErrorObject{agreementMissing}, KeyID: testKeyID, IssuerID: testIssuerID})
+	for _, msg := range []string{err.Title(), err.Error()} {
+		lower := strings.ToLower(msg)
+		for _, bad := range []string{"role", "generate", "new key", "revoke", "team keys", "users and access", "store it in the secrets"} {
+			if strings.Contains(lower, bad) {
+				t.Errorf("agreement message mentions %q:\n%s", bad, msg)
+			}
+		}
 	}
 }
 

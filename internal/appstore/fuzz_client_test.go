@@ -73,6 +73,7 @@ var checkSeeds = []checkSeed{
 	{false, 100, "", "", `<html>` + phJWT + `</html>`},
 	{false, 100, "", "", `{"data":null}`},
 	{false, 403, "", "", `{"errors":"not a list"}`},
+	{true, 303, "", "user-hour-lim:3600;user-hour-rem:3598;", `{"errors":[{"id":"TXF6QUVS6OY66YVUNINVLKXZFA","status":"403","code":"FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED","title":"A required agreement is missing or has expired.","detail":"This request requires an in-effect agreement that has not been signed or has expired.","links":{"see":"/business"}}]}`},
 }
 
 var writeCheckSeeds = flag.Bool("seeds", false, "rewrite the seed corpus in testdata/fuzz/FuzzCheckAnswer")
@@ -153,7 +154,10 @@ func FuzzCheckAnswer(f *testing.F) {
 		var netErr *NetworkError
 		var respErr *ResponseError
 		var notVisible *BundleIDsNotVisibleError
+		var agreement *AgreementError
 		switch {
+		case errors.As(err, &agreement):
+			title = agreement.Title()
 		case errors.As(err, &apiErr):
 			title = apiErr.Title()
 		case errors.As(err, &netErr):

@@ -9,14 +9,18 @@ import (
 	"strings"
 
 	"github.com/mos-tools/publisher-keys/internal/action"
+	"github.com/mos-tools/publisher-keys/internal/standin/ascstandin"
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
+	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
 )
 
 // scenario is one workflow run of the demo and what it must end with.
 type scenario struct {
-	title   string
-	in      inputs
-	setup   func()
+	title string
+	in    inputs
+	setup func()
+	// cleanup puts the world back for the next scenario.
+	cleanup func()
 	wantErr bool
 	// want checks the outputs; it returns what differs from the expectation.
 	want func(out map[string]string) error
@@ -40,6 +44,9 @@ func (w *world) demo(ctx context.Context, stdout io.Writer) error {
 		out, summary, err := w.runAction(ctx, stdout, sc.in)
 		w.asc.Faults().Clear()
 		w.portal.Faults().Clear()
+		if sc.cleanup != nil {
+			sc.cleanup()
+		}
 
 		fmt.Fprintf(stdout, "── exit: %s\n", exitText(err))
 		fmt.Fprintf(stdout, "── outputs: valid=%s uploaded=%s asc-fingerprint=%s asc-previous-key-id=%s asc-key-age-days=%s play-valid=%s\n",
@@ -95,6 +102,7 @@ func (w *world) scenarios() []scenario {
 		return in
 	}
 	var ascBefore int
+	var portalBefore map[string]portalstandin.IOSRecord
 	return []scenario{
 		{
 			title:   "first sync: the .p8 as downloaded, checked against App Store Connect and uploaded to three apps",
@@ -149,6 +157,26 @@ func (w *world) scenarios() []scenario {
 			},
 		},
 		{
+			title: "the morning Apple's updated agreement takes effect: the key is not blamed, and even force leaves mos.portal alone",
+			in:    with(inputs{"asc-key": w.keyPEM, "asc-bundle-ids": teamAppA, "mode": "force"}),
+			setup: func() {
+				portalBefore = w.portalIOSKeys()
+				w.asc.SetAgreement(issuerID, ascstandin.AgreementExpired)
+			},
+			cleanup: func() { w.asc.SetAgreement(issuerID, ascstandin.AgreementInEffect) },
+			wantErr: true,
+			summary: true,
+			want: func(out map[string]string) error {
+				var changed []error
+				for app, rec := range w.portalIOSKeys() {
+					if rec != portalBefore[app] {
+						changed = append(changed, fmt.Errorf("mos.portal app %s changed from key %s to %s", app, portalBefore[app].KeyID, rec.KeyID))
+					}
+				}
+				return all(expect(out, "valid", "false"), expect(out, "uploaded", "false"), errors.Join(changed...))
+			},
+		},
+		{
 			title: "App Store Connect answers 503 twice, then works: retried within the timeout",
 			in:    with(inputs{"asc-key": w.keyPEM}),
 			setup: func() {
@@ -200,6 +228,15 @@ func expectResults(out map[string]string, platform string, want map[string]strin
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// portalIOSKeys is what mos.portal holds for the apps' iOS keys.
+func (w *world) portalIOSKeys() map[string]portalstandin.IOSRecord {
+	recs := map[string]portalstandin.IOSRecord{}
+	for _, app := range apps {
+		recs[app], _ = w.portal.IOSKey(project, app)
+	}
+	return recs
 }
 
 func (w *world) portalHolds(keyID string) error {

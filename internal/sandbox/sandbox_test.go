@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,13 @@ func TestDemoEndsAsExpected(t *testing.T) {
 	}
 	if !strings.Contains(log, "Error [App Store Connect rejected the key (401 NOT_AUTHORIZED)]") {
 		t.Errorf("the rejected-key scenario is not shown as an annotated error:\n%s", log)
+	}
+	agreement := regexp.MustCompile(`(?m)^Error \[App Store Connect agreement not accepted \(403 FORBIDDEN\.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED\)\]: .*Account Holder.*$`).FindString(log)
+	if agreement == "" {
+		t.Errorf("the agreement scenario is not shown as an annotated error naming the Account Holder:\n%s", log)
+	}
+	if strings.Contains(agreement, "role") {
+		t.Errorf("the agreement error blames the key's role: %s", agreement)
 	}
 }
 

@@ -2,7 +2,10 @@
 // It verifies every bearer token as Apple documents it, answers with
 // Apple's JSON:API error bodies and X-Rate-Limit header, and serves
 // GET /v1/apps for the apps of the key's team, so the client and the
-// sandbox can be exercised end to end without reaching Apple.
+// sandbox can be exercised end to end without reaching Apple. A team can be
+// put in the state of an agreement its Account Holder has not accepted
+// (SetAgreement): every call then gets Apple's 403
+// FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED, or its apps are hidden.
 //
 // Where it knowingly differs from Apple: it serves only /v1/apps and
 // /v1/apps/{id}, read-only (PATCH and other unserved methods get 405); it

@@ -19,10 +19,16 @@ type errorObject struct {
 	Title  string       `json:"title"`
 	Detail string       `json:"detail"`
 	Source *errorSource `json:"source,omitempty"`
+	Links  *errorLinks  `json:"links,omitempty"`
 }
 
 type errorSource struct {
 	Parameter string `json:"parameter,omitempty"`
+}
+
+// errorLinks points at the page of App Store Connect that fixes the error.
+type errorLinks struct {
+	See string `json:"see,omitempty"`
 }
 
 // The texts below are the ones App Store Connect sends (seen in real
@@ -41,6 +47,9 @@ const (
 	illegalParamTitle   = "A given parameter is not allowed for this request"
 	methodNotAllowTitle = "The request method is not allowed for this resource" // Apple's wording not verified
 	appsOperations      = "GET_COLLECTION, GET_INSTANCE, UPDATE"
+	agreementCode       = "FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED"
+	agreementTitle      = "A required agreement is missing or has expired."
+	agreementDetail     = "This request requires an in-effect agreement that has not been signed or has expired."
 )
 
 func notAuthorized() errorObject {
@@ -49,6 +58,34 @@ func notAuthorized() errorObject {
 
 func forbidden(detail string) errorObject {
 	return errorObject{Status: "403", Code: "FORBIDDEN_ERROR", Title: forbiddenTitle, Detail: detail}
+}
+
+// agreementMissing is Apple's answer while the team's Account Holder has
+// not accepted an updated agreement. What is known of the real API:
+//   - The body, code, title and detail as here, with an id and
+//     links.see "/business" (older answers: "/agreements"), in answers
+//     quoted on the Apple Developer Forums (thread 700371, a 403 on
+//     /v1/salesReports; "Is there a reliable way to check pending agreement
+//     status for multiple App Store Connect accounts via API?", thread
+//     819390, showing it for /v1/agreements, /v1/bundleIds and
+//     /v1/certificates alike) and in CI logs (SharezoneApp/sharezone-app
+//     issue 1981: GET /v1/apps/{id}/appStoreVersions).
+//   - It concerns the team, not the key: a newly created key gets it too
+//     (thread 700371), and it goes once the Account Holder accepts the
+//     agreement in App Store Connect → Business or at
+//     developer.apple.com/account (the same sources; tramlinehq/tramline
+//     issue 709: "most API calls against the store start failing").
+//   - The token is checked first. No source shows the order outright, but
+//     the agreement belongs to a team that only a verified token names, and
+//     clients are built on that order: fastlane's spaceship raises
+//     UnauthorizedAccessError on any 401 and ProgramLicenseAgreementUpdated
+//     only on a 403 with this code (spaceship/lib/spaceship/connect_api/
+//     api_client.rb, handle_error). So a bad token still gets 401 here.
+//   - Whether such a 403 counts against the hourly rate limit is not
+//     documented; the stand-in counts it, like every verified request.
+func agreementMissing() errorObject {
+	return errorObject{Status: "403", Code: agreementCode, Title: agreementTitle, Detail: agreementDetail,
+		Links: &errorLinks{See: "/business"}}
 }
 
 func rateLimited() errorObject {

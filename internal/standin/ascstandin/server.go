@@ -54,6 +54,24 @@ type App struct {
 	IssuerID      string // the team that owns the app
 }
 
+// Agreement is how a team's agreements with Apple show in the API.
+type Agreement int
+
+const (
+	// AgreementInEffect: every agreement the team needs is accepted; the
+	// default.
+	AgreementInEffect Agreement = iota
+	// AgreementExpired: Apple updated an agreement (the Program License
+	// Agreement, about twice a year) and the team's Account Holder has not
+	// accepted it yet. Every call of the team, once its token is verified,
+	// gets 403 FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED.
+	AgreementExpired
+	// AgreementHidesApps: the API answers, but shows none of the team's
+	// apps, as a pending agreement can make it: GET /v1/apps lists none and
+	// GET /v1/apps/{id} is 404.
+	AgreementHidesApps
+)
+
 // Token is the decoded header and claims of a bearer token the stand-in saw.
 type Token struct {
 	Header map[string]any
@@ -88,22 +106,24 @@ type Server struct {
 	handler http.Handler
 	count   atomic.Int64
 
-	mu   sync.Mutex
-	keys map[string]Key
-	apps []App
-	used map[string][]time.Time // per key ID: times of the requests in the last hour
-	last Token
-	seen bool
+	mu         sync.Mutex
+	keys       map[string]Key
+	apps       []App
+	agreements map[string]Agreement   // per issuer ID; absent: AgreementInEffect
+	used       map[string][]time.Time // per key ID: times of the requests in the last hour
+	last       Token
+	seen       bool
 }
 
 // New returns a stand-in with no keys and no apps.
 func New(opts ...Option) *Server {
 	s := &Server{
-		now:    time.Now,
-		limit:  DefaultRateLimit,
-		faults: fault.New(),
-		keys:   map[string]Key{},
-		used:   map[string][]time.Time{},
+		now:        time.Now,
+		limit:      DefaultRateLimit,
+		faults:     fault.New(),
+		keys:       map[string]Key{},
+		agreements: map[string]Agreement{},
+		used:       map[string][]time.Time{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -130,6 +150,24 @@ func (s *Server) RevokeKey(keyID string) {
 		k.Revoked = true
 		s.keys[keyID] = k
 	}
+}
+
+// SetAgreement sets how the agreements of the team issuerID show in the
+// API, from the next request on.
+func (s *Server) SetAgreement(issuerID string, a Agreement) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a == AgreementInEffect {
+		delete(s.agreements, issuerID)
+		return
+	}
+	s.agreements[issuerID] = a
+}
+
+func (s *Server) agreement(issuerID string) Agreement {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.agreements[issuerID]
 }
 
 // AddApp adds a to its team, replacing an app with the same ID.
@@ -189,6 +227,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.setRateHeader(w, rem)
 	if !ok {
 		writeError(w, http.StatusTooManyRequests, rateLimited())
+		return
+	}
+	// An agreement not accepted refuses every call of the team, whatever the
+	// path, role or method: see agreementMissing. It comes after the token
+	// check, since only a verified token names the team.
+	if s.agreement(key.IssuerID) == AgreementExpired {
+		writeError(w, http.StatusForbidden, agreementMissing())
 		return
 	}
 	s.route(w, r, key)
@@ -266,6 +311,9 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, key Key) {
 func (s *Server) teamApps(issuerID string) []App {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.agreements[issuerID] == AgreementHidesApps {
+		return nil
+	}
 	var out []App
 	for _, a := range s.apps {
 		if a.IssuerID == issuerID {
