@@ -144,11 +144,37 @@ func TestSecretLinesLeaveLogsReadable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The body of EC PARAMETERS and the last line of SEC 1 without
+			// point (the end of the curve's name) are the same for every
+			// P-256 key.
 			log := "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n-----BEGIN EC PRIVATE KEY-----\n" +
+				"-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\nAwEH\n" +
 				"} ----- \" key: value PRIVATE KEY BEGIN END EC PARAMETERS\n" +
 				"Key ID ABCDE12345, fingerprint " + key.Fingerprint + ", form " + key.Form + "\n"
 			if got := mask(log, SecretLines(tc.in, key)); got != log {
 				t.Errorf("log garbled by masks:\n%s", got)
+			}
+		})
+	}
+}
+
+// SecretLines runs once per run; this is its cost for the usual forms.
+func BenchmarkSecretLines(b *testing.B) {
+	k := newTestKey(b)
+	apple := pemOf("PRIVATE KEY", k.appleDER)
+	for _, bc := range []struct{ name, in string }{
+		{"PEM", apple},
+		{"base64 of the file", wrap(b64([]byte(apple)), 76, "\n")},
+		{"SEC1", pemOf("EC PRIVATE KEY", k.sec1DER)},
+	} {
+		key, err := Parse(bc.in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = SecretLines(bc.in, key)
 			}
 		})
 	}
