@@ -90,15 +90,17 @@ type pkcs8 struct {
 	PrivateKey []byte
 }
 
-// ecPrivateKeyOut and pkcs8Out are what Key.PKCS8PEM holds: the layout of
-// the .p8 files App Store Connect hands out (named curve and public key
-// inside the SEC 1 structure), so an untouched download comes out byte for
-// byte as it went in.
+// ecPrivateKeyOut and pkcs8Out are what the encoders write. Key.PKCS8PEM
+// holds the layout of the .p8 files App Store Connect hands out (named
+// curve and public key inside the SEC 1 structure), so an untouched
+// download comes out byte for byte as it went in; the masks are also
+// registered for the layouts other tools write, which leave out the curve
+// or the point (see ecParts.layouts).
 type ecPrivateKeyOut struct {
 	Version       int
 	PrivateKey    []byte
-	NamedCurveOID asn1.ObjectIdentifier `asn1:"explicit,tag:0"`
-	PublicKey     asn1.BitString        `asn1:"explicit,tag:1"`
+	NamedCurveOID asn1.ObjectIdentifier `asn1:"optional,explicit,tag:0"`
+	PublicKey     asn1.BitString        `asn1:"optional,explicit,tag:1"`
 }
 
 type pkcs8Out struct {
@@ -358,20 +360,26 @@ func publicMatches(priv *ecdsa.PrivateKey, point []byte) bool {
 // marshalKey returns the PKCS#8 and SEC 1 DER of priv in the layout App
 // Store Connect uses.
 func marshalKey(priv *ecdsa.PrivateKey) (p8, sec1 []byte, err error) {
-	d, err := priv.Bytes()
+	p, err := canonicalParts(priv)
 	if err != nil {
 		return nil, nil, fmt.Errorf("failed to encode private key: %w", err)
 	}
-	pub, err := priv.PublicKey.Bytes()
-	if err != nil {
-		return nil, nil, fmt.Errorf("failed to encode public key: %w", err)
+	return encodeEC(p.d, p.pub, true)
+}
+
+// encodeEC returns the PKCS#8 and SEC 1 DER of a P-256 key whose private
+// number is d and public point pub (left out when empty). curveInside
+// names the curve in the SEC 1 structure too, not only in PKCS#8's
+// AlgorithmIdentifier.
+func encodeEC(d, pub []byte, curveInside bool) (p8, sec1 []byte, err error) {
+	ec := ecPrivateKeyOut{Version: 1, PrivateKey: d}
+	if curveInside {
+		ec.NamedCurveOID = oidCurveP256
 	}
-	sec1, err = asn1.Marshal(ecPrivateKeyOut{
-		Version:       1,
-		PrivateKey:    d,
-		NamedCurveOID: oidCurveP256,
-		PublicKey:     asn1.BitString{Bytes: pub, BitLength: 8 * len(pub)},
-	})
+	if len(pub) > 0 {
+		ec.PublicKey = asn1.BitString{Bytes: pub, BitLength: 8 * len(pub)}
+	}
+	sec1, err = asn1.Marshal(ec)
 	if err != nil {
 		return nil, nil, fmt.Errorf("failed to marshal SEC 1 key: %w", err)
 	}

@@ -1,6 +1,8 @@
 package asckey
 
 import (
+	"bytes"
+	"crypto/ecdsa"
 	"encoding/base64"
 	"strings"
 )
@@ -15,23 +17,44 @@ const (
 
 // SecretLines returns every line to register with ::add-mask:: for a key
 // value raw, so that the key cannot show up in a log in any of the forms
-// Parse accepts: each trimmed line of raw and of its cleaned, unescaped and
-// base64-decoded variants, every base64 body on one line, the base64 of
-// each DER found, and, when k is not nil (Parse succeeded), the body lines
-// of k.PKCS8PEM and the one-line base64 of its PKCS#8 and SEC 1 DER. PEM
-// BEGIN/END lines are left out: they are not secret, and masking them would
-// garble logs. Lines are unique, in a stable order.
+// Parse accepts, nor in the forms a later step may re-encode it into:
+//
+//   - each trimmed line of raw and of its cleaned, unescaped and
+//     base64-decoded variants, every base64 body on one line, and the
+//     base64 of each DER found;
+//   - the 64-character PEM wrapping of each base64 body of DER found;
+//   - when k is not nil (Parse succeeded), every standard layout of the
+//     key (see ecParts.layouts), both as normalised and with its parts as
+//     received, each as one line of base64 and as 64-character PEM body
+//     lines.
+//
+// Lines that are not secret are left out: PEM BEGIN/END lines, the body of
+// an EC PARAMETERS block, and PEM lines made only of the structure every
+// P-256 key shares; masking them would garble logs. Lines are unique, in a
+// stable order.
 func SecretLines(raw string, k *Key) []string {
 	var v variants
 	v.collect(raw, 0)
-	if k != nil && k.Private != nil {
-		if p8, sec1, err := marshalKey(k.Private); err == nil {
-			v.material = append(v.material,
-				base64.StdEncoding.EncodeToString(p8), base64.StdEncoding.EncodeToString(sec1))
-		}
-		v.texts = append(v.texts, k.PKCS8PEM)
+	s := secretSet{material: v.material, seen: map[string]bool{}, shared: v.shared}
+	if s.shared == nil {
+		s.shared = map[string]bool{}
 	}
-	s := secretSet{material: v.material, seen: map[string]bool{}}
+	// The key's layouts come first, so that the lines of raw that are the
+	// same for every key (see layout.pemLines) are known when raw is read.
+	var own []string // one-line base64 and PEM lines of the layouts
+	generated := map[string]bool{}
+	if k != nil && k.Private != nil {
+		for _, l := range keyLayouts(k.Private, v.ders) {
+			one := base64.StdEncoding.EncodeToString(l.der)
+			generated[one] = true
+			s.material = append(s.material, one)
+			lines, shared := l.pemLines()
+			own = append(append(own, one), lines...)
+			for _, x := range shared {
+				s.shared[x] = true
+			}
+		}
+	}
 	for _, t := range v.texts {
 		for _, line := range strings.FieldsFunc(t, func(r rune) bool { return r == '\n' || r == '\r' }) {
 			s.addLine(line)
@@ -40,14 +63,84 @@ func SecretLines(raw string, k *Key) []string {
 	for _, m := range v.material {
 		s.addLine(m)
 	}
+	for _, l := range own {
+		s.addPiece(l)
+	}
+	// A body given on one line, or wrapped otherwise, that a later step
+	// wraps into a PEM. The key's own layouts are covered above, line by
+	// line; this is for the rest (a layout this list does not make, a key
+	// Parse refused).
+	wrapped := 0
+	for _, b := range v.bodies {
+		if generated[b] || len(b) > maxWrappedBody {
+			continue
+		}
+		for i := 0; i < len(b) && wrapped < maxWrappedLines; i += 64 {
+			s.addPiece(b[i:min(len(b), i+64)])
+			wrapped++
+		}
+	}
 	return s.lines
+}
+
+// Bounds on the PEM wrapping of bodies found in a value: a P-256 key's
+// body is about 200 characters, and a hostile value must not register
+// thousands of masks.
+const (
+	maxWrappedBody  = 1024
+	maxWrappedLines = 32
+)
+
+// maxDERs bounds how many DER blobs of a value are read for the parts of
+// the key as received.
+const maxDERs = 8
+
+// keyLayouts returns every standard layout of priv, with its parts as
+// normalised and as received in each of ders, without repeats.
+func keyLayouts(priv *ecdsa.PrivateKey, ders [][]byte) []layout {
+	canon, err := canonicalParts(priv)
+	if err != nil {
+		return nil
+	}
+	parts := []ecParts{canon}
+	for _, der := range ders {
+		got, ok := receivedParts(der, priv, canon)
+		if !ok {
+			continue
+		}
+		known := false
+		for _, p := range parts {
+			known = known || bytes.Equal(p.d, got.d) && bytes.Equal(p.pub, got.pub)
+		}
+		if !known {
+			parts = append(parts, got)
+		}
+	}
+	var out []layout
+	seen := map[string]bool{}
+	for _, p := range parts {
+		ls, err := p.layouts()
+		if err != nil {
+			continue
+		}
+		for _, l := range ls {
+			if !seen[string(l.der)] {
+				seen[string(l.der)] = true
+				out = append(out, l)
+			}
+		}
+	}
+	return out
 }
 
 // variants are the texts a value turns into on its way through Parse, and
 // the base64 material found in them.
 type variants struct {
 	texts    []string
-	material []string // one-line base64 of key data
+	material []string        // one-line base64 of key data
+	ders     [][]byte        // DER found, at most maxDERs
+	bodies   []string        // one-line base64 of DER found, as given and in standard base64
+	shared   map[string]bool // lines that are not secret: the body of EC PARAMETERS
 }
 
 func (v *variants) collect(raw string, depth int) {
@@ -70,6 +163,10 @@ func (v *variants) collect(raw string, depth int) {
 			continue
 		}
 		for _, b := range blocks {
+			if b.label == "EC PARAMETERS" && paramsCurve(b) != nil {
+				v.share(b.body) // a curve's name, the same for every key
+				continue
+			}
 			v.addBase64(pemBody(b.body), depth)
 		}
 	}
@@ -92,12 +189,32 @@ func (v *variants) addBase64(c string, depth int) {
 		v.collect(string(data), depth+1)
 		return
 	}
-	v.material = append(v.material, base64.StdEncoding.EncodeToString(data))
+	std := base64.StdEncoding.EncodeToString(data)
+	v.material = append(v.material, std)
+	v.bodies = append(v.bodies, c)
+	if std != c {
+		v.bodies = append(v.bodies, std)
+	}
+	if len(v.ders) < maxDERs {
+		v.ders = append(v.ders, data)
+	}
+}
+
+// share records the lines of a public PEM body, which must not be masked.
+func (v *variants) share(body string) {
+	if v.shared == nil {
+		v.shared = map[string]bool{}
+	}
+	for _, l := range strings.FieldsFunc(body, isJunk) {
+		v.shared[l] = true
+	}
+	v.shared[compact(body)] = true
 }
 
 type secretSet struct {
 	material []string
 	seen     map[string]bool
+	shared   map[string]bool // never registered: not secret
 	lines    []string
 	checks   int // material look-ups done, bounded by maxMaterialChecks
 }
@@ -114,9 +231,17 @@ func (s *secretSet) add(l string) {
 	}
 }
 
+// addPiece registers a piece of the key's base64 cut out by SecretLines
+// itself, which needs no look-up in the material.
+func (s *secretSet) addPiece(l string) {
+	if len(l) >= minMaterialLine && !s.shared[l] {
+		s.add(l)
+	}
+}
+
 func (s *secretSet) addLine(line string) {
 	l := strings.TrimFunc(line, isJunk)
-	if l == "" || isArmourLine(l) {
+	if l == "" || isArmourLine(l) || s.shared[l] {
 		return
 	}
 	if len(l) < minSecretLine {
@@ -133,7 +258,7 @@ func (s *secretSet) addLine(line string) {
 	// each piece may be logged on its own.
 	for _, f := range strings.FieldsFunc(l, isJunk) {
 		f = strings.Trim(f, `"'`+"`")
-		if !strings.Contains(f, "-----") && isBase64Text(f) && (len(f) >= minSecretLine || s.isMaterial(f)) {
+		if !strings.Contains(f, "-----") && !s.shared[f] && isBase64Text(f) && (len(f) >= minSecretLine || s.isMaterial(f)) {
 			s.add(f)
 		}
 	}

@@ -1,0 +1,134 @@
+package action_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/base64"
+	"encoding/pem"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// registeredMasks returns the values of the run's ::add-mask:: commands.
+func registeredMasks(stdout string) []string {
+	unescape := strings.NewReplacer("%0D", "\r", "%0A", "\n", "%25", "%").Replace
+	var masks []string
+	for _, line := range strings.Split(stdout, "\n") {
+		if v, ok := strings.CutPrefix(line, "::add-mask::"); ok && v != "" {
+			masks = append(masks, unescape(v))
+		}
+	}
+	return masks
+}
+
+// runnerShows is what the job log shows of text printed by a later step of
+// the same job, once the runner has applied masks (longest first).
+func runnerShows(text string, masks []string) string {
+	masks = append([]string(nil), masks...)
+	sort.Slice(masks, func(i, j int) bool { return len(masks[i]) > len(masks[j]) })
+	for _, m := range masks {
+		text = strings.ReplaceAll(text, m, "***")
+	}
+	return text
+}
+
+// reencodings are what other tools print for key: the PEMs and the
+// one-line base64 of OpenSSL's and Go's PKCS#8 (curve not inside), Java's
+// (no curve, no point), SEC 1 as `openssl ec` writes it, and SEC 1
+// without point (`openssl ec -no_public`).
+func reencodings(t *testing.T, key *ecdsa.PrivateKey) map[string]string {
+	t.Helper()
+	p8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec1, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := key.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p256 := asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}
+	bare, err := asn1.Marshal(struct {
+		Version    int
+		PrivateKey []byte
+	}{1, d})
+	if err != nil {
+		t.Fatal(err)
+	}
+	params, err := asn1.Marshal(p256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	java, err := asn1.Marshal(struct {
+		Version    int
+		Algo       pkix.AlgorithmIdentifier
+		PrivateKey []byte
+	}{0, pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}, Parameters: asn1.RawValue{FullBytes: params}}, bare})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noPoint, err := asn1.Marshal(struct {
+		Version    int
+		PrivateKey []byte
+		Curve      asn1.ObjectIdentifier `asn1:"explicit,tag:0"`
+	}{1, d, p256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for name, e := range map[string]struct {
+		label string
+		der   []byte
+	}{
+		"openssl pkcs8 -topk8":  {"PRIVATE KEY", p8},
+		"Java's PKCS#8":         {"PRIVATE KEY", java},
+		"openssl ec":            {"EC PRIVATE KEY", sec1},
+		"openssl ec -no_public": {"EC PRIVATE KEY", noPoint},
+	} {
+		out[name] = string(pem.EncodeToMemory(&pem.Block{Type: e.label, Bytes: e.der}))
+		out[name+", one line"] = base64.StdEncoding.EncodeToString(e.der)
+	}
+	return out
+}
+
+// A later step of the job re-encodes the key with another tool and prints
+// it: the masks this run registered hide it, whatever form the secret had.
+func TestMasksCoverReencodedKey(t *testing.T) {
+	t.Parallel()
+	given := map[string]func(w *world) string{
+		"as downloaded": func(w *world) string { return w.keyPEM },
+		"OpenSSL's PKCS#8, one line": func(w *world) string {
+			der, err := x509.MarshalPKCS8PrivateKey(w.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return base64.StdEncoding.EncodeToString(der)
+		},
+	}
+	for name, in := range given {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			w := setup(t)
+			r := run(t, w.workspace, w.inputs(map[string]string{"asc-key": in(w)}))
+			if r.err != nil {
+				t.Fatalf("run failed: %v\n%s", r.err, r.stdout)
+			}
+			masks := registeredMasks(r.stdout)
+			for tool, printed := range reencodings(t, w.key) {
+				for _, l := range strings.Split(runnerShows(printed, masks), "\n") {
+					// AwEH, the end of the curve's name, closes SEC 1
+					// without point: it is the same for every key.
+					if l != "" && l != "***" && l != "AwEH" && !strings.HasPrefix(l, "-----") {
+						t.Errorf("%s: the log shows %q", tool, l)
+					}
+				}
+			}
+		})
+	}
+}
