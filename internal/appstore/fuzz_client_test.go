@@ -16,9 +16,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mos-tools/publisher-keys/internal/httpx"
+	"github.com/mos-tools/publisher-keys/internal/testkit"
 )
 
 // Placeholders in a fuzzed answer, replaced by the token the request
@@ -55,7 +55,7 @@ func (e *echoTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 type checkSeed struct {
 	bundles   bool
-	status    uint16 // statusOf maps 100 → 200, 301 → 401, …
+	status    uint16 // testkit.StatusOf maps 100 → 200, 301 → 401, …
 	location  string
 	rateLimit string
 	body      string
@@ -90,13 +90,11 @@ func TestWriteCheckFuzzSeeds(t *testing.T) {
 	}
 	for i, s := range checkSeeds {
 		data := fmt.Sprintf("go test fuzz v1\nbool(%t)\nuint16(%d)\nstring(%q)\nstring(%q)\nstring(%q)\n", s.bundles, s.status, s.location, s.rateLimit, s.body)
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%02d-%d", i, statusOf(s.status))), []byte(data), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%02d-%d", i, testkit.StatusOf(s.status))), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
-
-func statusOf(n uint16) int { return 100 + int(n)%500 }
 
 // FuzzCheckAnswer sends arbitrary answers (status, Location, X-Rate-Limit,
 // body) through Check, with and without bundle IDs: status routing,
@@ -116,11 +114,8 @@ func FuzzCheckAnswer(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	sig := token[strings.LastIndex(token, ".")+1:]
-	runs := map[string]bool{}
-	for i := 0; i+24 <= len(sig); i++ {
-		runs[sig[i:i+24]] = true
-	}
+	// The whole token, and any run of its signature.
+	secrets := testkit.NewSecrets(token, token[strings.LastIndex(token, ".")+1:])
 	for _, s := range checkSeeds {
 		f.Add(s.bundles, s.status, s.location, s.rateLimit, s.body)
 	}
@@ -131,7 +126,7 @@ func FuzzCheckAnswer(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := &echoTransport{status: statusOf(status), location: location, rateLimit: rateLimit, body: body}
+		tr := &echoTransport{status: testkit.StatusOf(status), location: location, rateLimit: rateLimit, body: body}
 		c := &Client{BaseURL: base, Signer: signer,
 			HTTP: httpx.New(httpx.Config{RetryMax: 1, WaitMin: time.Nanosecond, WaitMax: time.Nanosecond, Transport: tr})}
 		var ids []string
@@ -170,17 +165,7 @@ func FuzzCheckAnswer(f *testing.F) {
 			t.Fatalf("error %T is not one of the documented types: %v", err, err)
 		}
 		for _, msg := range []string{title, err.Error()} {
-			if msg == "" || strings.ContainsAny(msg, "\r\n") || !utf8.ValidString(msg) || len(msg) > 4000 {
-				t.Fatalf("message is empty, spans lines, is not UTF-8 or is %d bytes: %q", len(msg), msg)
-			}
-			if strings.Contains(msg, token) {
-				t.Fatalf("message quotes the token: %s", msg)
-			}
-			for i := 0; i+24 <= len(msg); i++ {
-				if runs[msg[i:i+24]] {
-					t.Fatalf("message quotes the token's signature (%q): %s", msg[i:i+24], msg)
-				}
-			}
+			testkit.CheckMessage(t, msg, 4000, secrets)
 		}
 	})
 }

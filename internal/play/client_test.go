@@ -7,7 +7,6 @@ import (
 	"errors"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/playkey"
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
 	"github.com/mos-tools/publisher-keys/internal/standin/googlestandin"
+	"github.com/mos-tools/publisher-keys/internal/testkit"
 )
 
 var testKey = sync.OnceValue(func() *rsa.PrivateKey {
@@ -37,15 +37,10 @@ const (
 	notGranted = "com.example.other"
 )
 
-type clock struct{ offset atomic.Int64 }
-
-func (c *clock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
-
 type env struct {
 	srv     *googlestandin.Server
 	base    string
-	clock   *clock
+	clock   *testkit.Clock
 	client  *play.Client
 	mu      sync.Mutex
 	secrets []string
@@ -62,18 +57,12 @@ func (e *env) masked() []string {
 // a key file pointing at the stand-in's token endpoint.
 func setup(t *testing.T) *env {
 	t.Helper()
-	key := testKey()
-	c := &clock{}
-	srv := googlestandin.New(googlestandin.WithClock(c.now))
-	srv.AddServiceAccount(email, keyID, &key.PublicKey, projectNum)
-	srv.AddPackage(appA, email)
-	srv.AddPackage(appB, email)
-	srv.AddPackage(notGranted)
-	base, stop, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
+	srv, base, c := testkit.Google(t, func(srv *googlestandin.Server) {
+		srv.AddServiceAccount(email, keyID, &testKey().PublicKey, projectNum)
+		srv.AddPackage(appA, email)
+		srv.AddPackage(appB, email)
+		srv.AddPackage(notGranted)
+	})
 	e := &env{srv: srv, base: base, clock: c}
 	e.client = e.newClient(t, base+"/token")
 	return e
@@ -190,7 +179,7 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			name: "clock two hours behind Google", packages: []string{appA},
-			prepare: func(t *testing.T, e *env) { e.clock.advance(2 * time.Hour) },
+			prepare: func(t *testing.T, e *env) { e.clock.Advance(2 * time.Hour) },
 			want:    outcome{"clock-skew", map[string]string{}}, inserts: 0,
 			message: []string{"this machine's clock", "NTP", "short-lived token"},
 		},

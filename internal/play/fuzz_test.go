@@ -16,10 +16,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mos-tools/publisher-keys/internal/httpx"
 	"github.com/mos-tools/publisher-keys/internal/playkey"
+	"github.com/mos-tools/publisher-keys/internal/testkit"
 )
 
 // The fuzz targets send arbitrary answers through the client's real paths:
@@ -97,25 +97,6 @@ func fuzzKey(f *testing.F) *rsa.PrivateKey {
 	return key
 }
 
-// statusOf maps the fuzzer's number onto the statuses a server can send.
-func statusOf(n uint16) int { return 100 + int(n)%500 }
-
-// checkMessage fails when a message is not one bounded line of UTF-8, or
-// quotes a credential or any 24-character run of one.
-func checkMessage(t *testing.T, msg string, secrets ...string) {
-	t.Helper()
-	if msg == "" || strings.ContainsAny(msg, "\r\n") || !utf8.ValidString(msg) || len(msg) > 2000 {
-		t.Fatalf("message is empty, spans lines, is not UTF-8 or is %d bytes: %q", len(msg), msg)
-	}
-	for _, s := range secrets {
-		for i := 0; i+24 <= len(s); i++ {
-			if strings.Contains(msg, s[i:i+24]) {
-				t.Fatalf("message quotes a credential (%q): %s", s[i:i+24], msg)
-			}
-		}
-	}
-}
-
 // FuzzTokenAnswer sends arbitrary answers of Google's token endpoint through
 // the exchange (oauth2's parsing, then classifyTokenError): never a panic,
 // always a *TokenError with a title, one bounded line that quotes neither
@@ -124,7 +105,7 @@ func FuzzTokenAnswer(f *testing.F) {
 	key := fuzzKey(f)
 	addSeeds(f, tokenSeeds)
 	f.Fuzz(func(t *testing.T, status uint16, location string, body []byte) {
-		c, st := fuzzClient(t, key, answer{status: statusOf(status), location: location, body: body})
+		c, st := fuzzClient(t, key, answer{status: testkit.StatusOf(status), location: location, body: body})
 		tok, err := c.token(context.Background())
 		if err == nil {
 			if tok == "" {
@@ -139,9 +120,9 @@ func FuzzTokenAnswer(f *testing.F) {
 		if te.Title() == "" || strings.ContainsAny(te.Title(), "\r\n") {
 			t.Fatalf("bad title %q", te.Title())
 		}
-		sig := st.assertion[strings.LastIndex(st.assertion, ".")+1:]
-		checkMessage(t, te.Error(), sig, fuzzToken)
-		checkMessage(t, te.Title(), sig, fuzzToken)
+		secrets := testkit.NewSecrets(st.assertion[strings.LastIndex(st.assertion, ".")+1:], fuzzToken)
+		testkit.CheckMessage(t, te.Error(), 2000, secrets)
+		testkit.CheckMessage(t, te.Title(), 2000, secrets)
 	})
 }
 
@@ -152,8 +133,9 @@ func FuzzTokenAnswer(f *testing.F) {
 func FuzzEditAnswer(f *testing.F) {
 	key := fuzzKey(f)
 	addSeeds(f, editSeeds)
+	secrets := testkit.NewSecrets(fuzzToken)
 	f.Fuzz(func(t *testing.T, status uint16, location string, body []byte) {
-		c, _ := fuzzClient(t, key, answer{status: statusOf(status), location: location, body: body})
+		c, _ := fuzzClient(t, key, answer{status: testkit.StatusOf(status), location: location, body: body})
 		ed, err := c.insertEdit(context.Background(), fuzzToken, "com.example.app")
 		if err == nil {
 			if !editIDRe.MatchString(ed.ID) {
@@ -168,13 +150,13 @@ func FuzzEditAnswer(f *testing.F) {
 		if !strings.Contains(ae.Error(), "com.example.app") && !strings.Contains(ae.Title(), "com.example.app") {
 			t.Fatalf("error does not name the package: %s", ae.Error())
 		}
-		checkMessage(t, ae.Error(), fuzzToken)
-		checkMessage(t, ae.Title(), fuzzToken)
+		testkit.CheckMessage(t, ae.Error(), 2000, secrets)
+		testkit.CheckMessage(t, ae.Title(), 2000, secrets)
 	})
 }
 
 // seed is one answer of a seed corpus; status as the fuzz targets take it
-// (statusOf maps it: 100 → 200, 300 → 400, …).
+// (testkit.StatusOf maps it: 100 → 200, 300 → 400, …).
 type seed struct {
 	status uint16
 	loc    string
@@ -228,7 +210,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		}
 		for i, s := range seeds {
 			data := fmt.Sprintf("go test fuzz v1\nuint16(%d)\nstring(%q)\n[]byte(%q)\n", s.status, s.loc, s.body)
-			name := fmt.Sprintf("seed-%02d-%d", i, statusOf(s.status))
+			name := fmt.Sprintf("seed-%02d-%d", i, testkit.StatusOf(s.status))
 			if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 				t.Fatal(err)
 			}

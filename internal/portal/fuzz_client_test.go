@@ -15,10 +15,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/mos-tools/publisher-keys/internal/httpx"
 	"github.com/mos-tools/publisher-keys/internal/portal"
+	"github.com/mos-tools/publisher-keys/internal/testkit"
 )
 
 // Placeholders in a fuzzed answer, replaced by what the request carried, as
@@ -64,7 +64,7 @@ type clientSeed struct {
 	body     string
 }
 
-// The status as the target takes it: statusOf maps 100 → 200, 300 → 400, …
+// The status as the target takes it: testkit.StatusOf maps 100 → 200, 300 → 400, …
 var clientSeeds = []clientSeed{
 	{0, 100, "", `{"keyId":"ABCDE12345","issuerId":"57246542-96fe-1a63-e053-0824d011072a","fingerprint":"SHA256:abc","uploadedAt":"2025-03-01T12:00:00Z"}`},
 	{1, 101, "", `{"keyId":"ABCDE12345","issuerId":"57246542-96fe-1a63-e053-0824d011072a","fingerprint":"SHA256:abc","uploadedAt":"2025-03-01T12:00:00Z"}`},
@@ -96,13 +96,11 @@ func TestWriteClientFuzzSeeds(t *testing.T) {
 	}
 	for i, s := range clientSeeds {
 		data := fmt.Sprintf("go test fuzz v1\nuint8(%d)\nuint16(%d)\nstring(%q)\nstring(%q)\n", s.op, s.status, s.location, s.body)
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%02d-%d", i, statusOf(s.status))), []byte(data), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed-%02d-%d", i, testkit.StatusOf(s.status))), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
-
-func statusOf(n uint16) int { return 100 + int(n)%500 }
 
 // FuzzClientAnswer sends arbitrary answers (status, Location, body) through
 // the client's whole answer path for each of the four calls: status
@@ -139,17 +137,11 @@ func FuzzClientAnswer(f *testing.F) {
 	for _, s := range clientSeeds {
 		f.Add(s.op, s.status, s.location, s.body)
 	}
-	// Every 24-character run of the keys' base64, to look up each run of a
-	// message in.
-	runs := map[string]bool{}
-	for _, secret := range []string{der64, saKey} {
-		for i := 0; i+24 <= len(secret); i++ {
-			runs[secret[i:i+24]] = true
-		}
-	}
+	// The token, and any run of the keys' base64.
+	secrets := testkit.NewSecrets(token, der64, saKey)
 
 	f.Fuzz(func(t *testing.T, op uint8, status uint16, location, body string) {
-		tr := &echoTransport{status: statusOf(status), location: location, body: body, line: line}
+		tr := &echoTransport{status: testkit.StatusOf(status), location: location, body: body, line: line}
 		base, err := httpx.ParseBaseURL("mos-url", "https://portal.example")
 		if err != nil {
 			t.Fatal(err)
@@ -198,17 +190,7 @@ func FuzzClientAnswer(f *testing.F) {
 			t.Fatalf("error %T is neither *APIError nor *RequestError: %v", err, err)
 		}
 		for _, msg := range []string{title, err.Error()} {
-			if msg == "" || strings.ContainsAny(msg, "\r\n") || !utf8.ValidString(msg) || len(msg) > 2000 {
-				t.Fatalf("message is empty, spans lines, is not UTF-8 or is %d bytes: %q", len(msg), msg)
-			}
-			if strings.Contains(msg, token) {
-				t.Fatalf("message quotes the token: %s", msg)
-			}
-			for i := 0; i+24 <= len(msg); i++ {
-				if runs[msg[i:i+24]] {
-					t.Fatalf("message quotes the uploaded key (%q): %s", msg[i:i+24], msg)
-				}
-			}
+			testkit.CheckMessage(t, msg, 2000, secrets)
 		}
 	})
 }

@@ -12,12 +12,12 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mos-tools/publisher-keys/internal/standin/googlestandin"
+	"github.com/mos-tools/publisher-keys/internal/testkit"
 )
 
 var testKeys = sync.OnceValues(func() (*rsa.PrivateKey, *rsa.PrivateKey) {
@@ -40,36 +40,22 @@ const (
 	pkg     = "com.example.app"
 )
 
-// clock is a settable clock shared by a test and its stand-in.
-type clock struct{ offset atomic.Int64 }
-
-func (c *clock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
-
 type env struct {
 	srv   *googlestandin.Server
 	base  string
-	clock *clock
+	clock *testkit.Clock
 	key   *rsa.PrivateKey
 }
 
 func setup(t *testing.T) *env {
 	t.Helper()
 	key, otherKey := testKeys()
-	c := &clock{}
-	srv := googlestandin.New(googlestandin.WithClock(c.now))
-	srv.AddServiceAccount(email, keyID, &key.PublicKey, project)
-	srv.AddServiceAccount(other, "2222", &otherKey.PublicKey, "999")
-	srv.AddPackage(pkg, email, other)
-	srv.AddPackage("com.example.notgranted")
-	base, stop, err := srv.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	if !strings.HasPrefix(base, "http://127.0.0.1:") {
-		t.Fatalf("base URL %q is not on loopback", base)
-	}
+	srv, base, c := testkit.Google(t, func(srv *googlestandin.Server) {
+		srv.AddServiceAccount(email, keyID, &key.PublicKey, project)
+		srv.AddServiceAccount(other, "2222", &otherKey.PublicKey, "999")
+		srv.AddPackage(pkg, email, other)
+		srv.AddPackage("com.example.notgranted")
+	})
 	return &env{srv: srv, base: base, clock: c, key: key}
 }
 
@@ -154,10 +140,10 @@ func TestTokenEndpoint(t *testing.T) {
 		{name: "deleted account", prepare: func(e *env) { e.srv.DeleteServiceAccount(email) },
 			form:       func(e *env) url.Values { return grant(sign(t, e.key, hdr, e.goodClaims())) },
 			wantStatus: 400, wantError: "invalid_grant", wantDesc: "Invalid grant: account not found"},
-		{name: "stand-in clock two hours ahead", prepare: func(e *env) { e.clock.advance(2 * time.Hour) },
+		{name: "stand-in clock two hours ahead", prepare: func(e *env) { e.clock.Advance(2 * time.Hour) },
 			form:       func(e *env) url.Values { return grant(sign(t, e.key, hdr, e.goodClaims())) },
 			wantStatus: 400, wantError: "invalid_grant", wantDesc: "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim."},
-		{name: "stand-in clock two hours behind", prepare: func(e *env) { e.clock.advance(-2 * time.Hour) },
+		{name: "stand-in clock two hours behind", prepare: func(e *env) { e.clock.Advance(-2 * time.Hour) },
 			form:       func(e *env) url.Values { return grant(sign(t, e.key, hdr, e.goodClaims())) },
 			wantStatus: 400, wantError: "invalid_grant", wantDesc: "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim."},
 		{name: "lifetime over an hour", form: func(e *env) url.Values {
@@ -286,7 +272,7 @@ func TestPlayErrors(t *testing.T) {
 			want: want{401, "UNAUTHENTICATED", "required", "CREDENTIALS_MISSING", "Request is missing required authentication credential."}},
 		{name: "unknown token", token: func(*env) string { return "ya29.forged" }, pkg: pkg,
 			want: want{401, "UNAUTHENTICATED", "authError", "ACCESS_TOKEN_TYPE_UNSUPPORTED", "Request had invalid authentication credentials."}},
-		{name: "expired token", token: func(e *env) string { tok := e.token(t); e.clock.advance(time.Hour); return tok }, pkg: pkg,
+		{name: "expired token", token: func(e *env) string { tok := e.token(t); e.clock.Advance(time.Hour); return tok }, pkg: pkg,
 			want: want{401, "UNAUTHENTICATED", "authError", "ACCESS_TOKEN_TYPE_UNSUPPORTED", "Request had invalid authentication credentials."}},
 		{name: "API disabled", prepare: func(e *env) { e.srv.DisableAPI(project) }, pkg: pkg,
 			want: want{403, "PERMISSION_DENIED", "accessNotConfigured", "SERVICE_DISABLED", "Google Play Android Developer API has not been used in project 123456789012 before or it is disabled."}},
@@ -406,7 +392,7 @@ func TestEditLifecycle(t *testing.T) {
 	}
 	// Edits expire.
 	insert(tok)
-	e.clock.advance(61 * time.Minute)
+	e.clock.Advance(61 * time.Minute)
 	if n := e.srv.OpenEdits(pkg); n != 0 {
 		t.Errorf("OpenEdits = %d after expiry, want 0", n)
 	}
