@@ -25,11 +25,12 @@ default_download_url=https://github.com/mos-tools/publisher-keys/releases/downlo
 
 # fail TITLE MESSAGE: an error annotation (escaped as workflow commands need),
 # then exit 1. Nothing has run.
+cr=$'\r' nl=$'\n' pct=%
 fail() {
 	local msg=$2
-	msg=${msg//'%'/%25}
-	msg=${msg//$'\r'/%0D}
-	msg=${msg//$'\n'/%0A}
+	msg=${msg//$pct/%25}
+	msg=${msg//$cr/%0D}
+	msg=${msg//$nl/%0A}
 	printf '::error title=%s::%s\n' "$1" "$msg"
 	exit 1
 }
