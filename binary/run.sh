@@ -117,7 +117,9 @@ else
 	# go.mod's toolchain line decides the Go version unless the caller chose one;
 	# go.work files and GOFLAGS=-mod=mod of the caller's project stay out of it.
 	toolchain=${GOTOOLCHAIN:-auto}
-	echo "publisher-keys: building from source in $src with $(go version) (GOTOOLCHAIN=$toolchain)"
+	# In $src, so that it names the Go go.mod selects, which builds it.
+	version=$(cd "$src" && GOTOOLCHAIN=$toolchain GOWORK=off go version 2>&1) || version="(go version failed: $version)"
+	echo "publisher-keys: building from source in $src with $version (GOTOOLCHAIN=$toolchain)"
 	if ! (cd "$src" && GOTOOLCHAIN=$toolchain GOWORK=off CGO_ENABLED=0 go build -mod=readonly -trimpath -o "$bin" .) >"$dir/build.log" 2>&1; then
 		cat "$dir/build.log"
 		hint="See the go build output above."
