@@ -85,8 +85,8 @@ func TestReadBackContext(t *testing.T) {
 			},
 		},
 		{
-			name: "time left: the read-back runs on the run's own deadline",
-			run:  longRun,
+			name:     "time left: the read-back runs on the run's own deadline",
+			run:      longRun,
 			put:      func(context.Context, context.CancelFunc) error { return errLost },
 			readBack: func(context.Context, context.CancelFunc) (*Stored, error) { return &oldKey, nil },
 			want:     want{status: StatusFailed, is: errLost},
