@@ -18,6 +18,18 @@ type Identity struct {
 	Owner       string // whose key it is: the Issuer ID; the service account's client_email
 }
 
+// Matches reports whether id and other are the same key of the same owner.
+// Owners compare without regard to case: an Issuer ID is a UUID and an
+// e-mail domain is case-insensitive, and a portal that lower-cases what it
+// stores must not cause an upload on every run.
+func (id Identity) Matches(other Identity) bool {
+	return id.sameKey(other) && strings.EqualFold(id.Owner, other.Owner)
+}
+
+func (id Identity) sameKey(other Identity) bool {
+	return id.KeyID == other.KeyID && id.Fingerprint == other.Fingerprint
+}
+
 // Names are the words messages use for the fields of one store's Identity.
 type Names struct {
 	KeyID string // "Key ID", "private key ID"
@@ -36,12 +48,15 @@ type Difference struct {
 // order key ID, fingerprint, owner. It is empty when held is want.
 func (n Names) Differences(held, want Identity) []Difference {
 	var out []Difference
-	for _, f := range []struct{ name, held, want string }{
-		{n.KeyID, held.KeyID, want.KeyID},
-		{"fingerprint", held.Fingerprint, want.Fingerprint},
-		{n.Owner, held.Owner, want.Owner},
+	for _, f := range []struct {
+		name, held, want string
+		same             bool
+	}{
+		{n.KeyID, held.KeyID, want.KeyID, held.KeyID == want.KeyID},
+		{"fingerprint", held.Fingerprint, want.Fingerprint, held.Fingerprint == want.Fingerprint},
+		{n.Owner, held.Owner, want.Owner, strings.EqualFold(held.Owner, want.Owner)},
 	} {
-		if f.held != f.want {
+		if !f.same {
 			out = append(out, Difference{Field: f.name, Held: f.held, Want: f.want})
 		}
 	}
@@ -51,7 +66,7 @@ func (n Names) Differences(held, want Identity) []Difference {
 // OnlyOwner reports whether held is the key want names, filed under
 // another owner: nothing of the key itself needs replacing.
 func OnlyOwner(held, want Identity) bool {
-	return held.KeyID == want.KeyID && held.Fingerprint == want.Fingerprint && held.Owner != want.Owner
+	return held.sameKey(want) && !held.Matches(want)
 }
 
 // Describe says what differs in words, one field after the other, e.g.

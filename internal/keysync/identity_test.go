@@ -28,6 +28,8 @@ func TestDescribe(t *testing.T) {
 			names: names, held: Identity{KeyID: "K", Fingerprint: "F", Owner: "57246542-96fe-1a63-e053-0824d011072a"},
 			want:     Identity{KeyID: "K", Fingerprint: "F", Owner: "57246542-96ff-1a63-e053-0824d011072a"},
 			wantText: "Issuer ID 57246542-96fe-1a… in mos.portal, 57246542-96ff-1a… in the inputs"},
+		{name: "an Issuer ID in upper case is the same UUID", names: names,
+			held: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new", Owner: strings.ToUpper(issuerA)}, want: newKey.Identity, wantText: ""},
 		{name: "no Issuer ID held", names: names, held: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new"}, want: newKey.Identity,
 			wantText: "Issuer ID (none) in mos.portal, 57246542… in the inputs"},
 		{name: "another key: every field, key ID first, fingerprints shortened", names: names,

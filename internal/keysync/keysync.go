@@ -94,8 +94,9 @@ type Result struct {
 	// After is what the app holds after an upload (nil if none was made).
 	After *Stored
 	// Replaced is the key ID of what this run replaced (or, in check mode,
-	// would replace): empty when the app held nothing or held this key. It
-	// is this run's key ID when the app held the key under another owner.
+	// would replace): empty when the app held nothing or held this key,
+	// also when it held this key under another owner. Only the owner is
+	// corrected then; nothing must be revoked, least of all this key.
 	Replaced string
 	Err      error
 	// Recovered is the unusable answer of an upload that reading the key
@@ -147,8 +148,8 @@ func one(ctx context.Context, opts Options, app string) Result {
 		return res
 	}
 	res.Before = before
-	same := before != nil && before.Identity == opts.Want.Identity
-	if before != nil && !same {
+	same := before != nil && before.Matches(opts.Want.Identity)
+	if before != nil && !same && !OnlyOwner(before.Identity, opts.Want.Identity) {
 		res.Replaced = before.KeyID
 	}
 
@@ -177,7 +178,7 @@ func one(ctx context.Context, opts Options, app string) Result {
 		return res
 	}
 	res.After = after
-	if after.Identity != opts.Want.Identity {
+	if !after.Matches(opts.Want.Identity) {
 		res.Status, res.Replaced = StatusFailed, ""
 		res.Err = &MismatchError{App: app, Want: opts.Want, Got: *after}
 		return res

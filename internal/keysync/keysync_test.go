@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -181,17 +182,25 @@ func TestRun(t *testing.T) {
 			wantPuts: []string{"a", "b", "c"},
 		},
 		{
-			name:     "sync replaces the right key under a wrong Issuer ID",
+			// Only the Issuer ID is corrected: no key was replaced, so none
+			// is reported for revoking (it would be the key in use).
+			name:     "sync uploads the right key held under a wrong Issuer ID",
 			mode:     ModeSync,
 			stored:   map[string]Stored{"a": misfiled, "b": cur, "c": {Identity: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new"}}},
-			want:     map[string]outcome{"a": {Status: StatusUploaded, Replaced: "NEWKEY1234"}, "b": {Status: StatusUnchanged}, "c": {Status: StatusUploaded, Replaced: "NEWKEY1234"}},
+			want:     map[string]outcome{"a": {Status: StatusUploaded}, "b": {Status: StatusUnchanged}, "c": {Status: StatusUploaded}},
 			wantPuts: []string{"a", "c"},
+		},
+		{
+			name:   "an Issuer ID in upper case is the same: no upload on every run",
+			mode:   ModeSync,
+			stored: map[string]Stored{"a": {Identity: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new", Owner: strings.ToUpper(issuerA)}}, "b": cur, "c": cur},
+			want:   map[string]outcome{"a": {Status: StatusUnchanged}, "b": {Status: StatusUnchanged}, "c": {Status: StatusUnchanged}},
 		},
 		{
 			name:   "check: in-sync needs key ID, fingerprint and Issuer ID",
 			mode:   ModeCheck,
 			stored: map[string]Stored{"a": misfiled, "b": cur, "c": {Identity: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new"}}},
-			want:   map[string]outcome{"a": {Status: StatusDrift, Replaced: "NEWKEY1234"}, "b": {Status: StatusInSync}, "c": {Status: StatusDrift, Replaced: "NEWKEY1234"}},
+			want:   map[string]outcome{"a": {Status: StatusDrift}, "b": {Status: StatusInSync}, "c": {Status: StatusDrift}},
 		},
 		{
 			name:       "an upload stored but answered unusably is read back and uploaded",

@@ -50,7 +50,7 @@ func readBack(ctx context.Context, opts Options, app string, putErr error) (*Sto
 		return nil, &UnconfirmedError{App: app, Put: putErr, Want: opts.Want}
 	case err != nil:
 		return nil, &UnconfirmedError{App: app, Put: putErr, Get: err, Want: opts.Want}
-	case held.Identity != opts.Want.Identity:
+	case !held.Matches(opts.Want.Identity):
 		return nil, &UnconfirmedError{App: app, Put: putErr, Held: held, Want: opts.Want}
 	}
 	return held, nil
