@@ -73,7 +73,7 @@ func TestErrorMessages(t *testing.T) {
 			wantIn:  []string{"upload of key NEWKEY1234 to app a", "Issuer ID 0f3c9a2e… in mos.portal, 57246542… in the inputs", "Publisher → Apps → a"},
 			wantNot: []string{"fingerprint", "Key ID"}},
 		{name: "read back: the old key", err: &UnconfirmedError{App: "a", Put: errLost, Held: &oldKey, Want: newKey},
-			wantIn: []string{errLost.Error() + ". Read back afterwards, app a does not hold the key sent (Key ID OLDKEY1234 in mos.portal, NEWKEY1234 in the inputs; fingerprint SHA256:old in mos.portal, SHA256:new in the inputs): the upload did not take effect"}},
+			wantIn: []string{errLost.Error() + ". Read back afterwards, app a holds key OLDKEY1234, not the key sent (Key ID OLDKEY1234 in mos.portal, NEWKEY1234 in the inputs; fingerprint SHA256:old in mos.portal, SHA256:new in the inputs): the upload did not take effect"}},
 		{name: "read back: no key", err: &UnconfirmedError{App: "a", Put: errLost, Want: newKey},
 			wantIn: []string{"Read back afterwards, app a holds no key: the upload did not take effect"}},
 		{name: "read back failed", err: &UnconfirmedError{App: "a", Put: errLost, Get: getFailed, Want: newKey},

@@ -93,10 +93,10 @@ type Result struct {
 	Before *Stored
 	// After is what the app holds after an upload (nil if none was made).
 	After *Stored
-	// Replaced is the key ID of what this run replaced (or, in check mode,
-	// would replace): empty when the app held nothing or held this key,
-	// also when it held this key under another owner. Only the owner is
-	// corrected then; nothing must be revoked, least of all this key.
+	// Replaced is the ID of the other key this run replaced (or, in check
+	// mode, would replace): empty when the app held nothing or a record
+	// under this key's ID, also one with another owner or fingerprint. Such
+	// a record is corrected; its ID is the key in use, never one to revoke.
 	Replaced string
 	Err      error
 	// Recovered is the unusable answer of an upload that reading the key
@@ -149,7 +149,7 @@ func one(ctx context.Context, opts Options, app string) Result {
 	}
 	res.Before = before
 	same := before != nil && before.Matches(opts.Want.Identity)
-	if before != nil && !same && !OnlyOwner(before.Identity, opts.Want.Identity) {
+	if before != nil && before.KeyID != opts.Want.KeyID {
 		res.Replaced = before.KeyID
 	}
 

@@ -134,10 +134,11 @@ func TestRun(t *testing.T) {
 			wantPuts: []string{"a", "b"},
 		},
 		{
-			name:     "same key ID with another fingerprint is replaced",
+			// Replaced names keys to revoke: never the key in use.
+			name:     "same key ID with another fingerprint is replaced, and no other key is named",
 			mode:     ModeSync,
-			stored:   map[string]Stored{"a": {KeyID: "NEWKEY1234", Fingerprint: "SHA256:mangled"}, "b": cur, "c": cur},
-			want:     map[string]outcome{"a": {Status: StatusUploaded, Replaced: "NEWKEY1234"}, "b": {Status: StatusUnchanged}, "c": {Status: StatusUnchanged}},
+			stored:   map[string]Stored{"a": {Identity: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:mangled", Owner: issuerA}}, "b": cur, "c": cur},
+			want:     map[string]outcome{"a": {Status: StatusUploaded}, "b": {Status: StatusUnchanged}, "c": {Status: StatusUnchanged}},
 			wantPuts: []string{"a"},
 		},
 		{

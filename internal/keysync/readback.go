@@ -108,8 +108,8 @@ func (e *UnconfirmedError) Error() string {
 	case e.Held == nil:
 		return fmt.Sprintf("%s Read back afterwards, app %s holds no key: the upload did not take effect; run this action again.", put, e.App)
 	}
-	return fmt.Sprintf("%s Read back afterwards, app %s does not hold the key sent (%s): the upload did not take effect; run this action again.",
-		put, e.App, Describe(e.Want.Differences(e.Held.Identity)))
+	return fmt.Sprintf("%s Read back afterwards, app %s holds key %s, not the key sent (%s): the upload did not take effect; run this action again.",
+		put, e.App, e.Held.KeyID, Describe(e.Want.Differences(e.Held.Identity)))
 }
 
 // sentence is err's message ending with a full stop.
