@@ -30,7 +30,9 @@ const (
 	Redirect  Kind = "redirect"  // 307 to Location
 )
 
-// Fault is one injected failure.
+// Fault is one injected failure. A Fault without a Kind passes the request
+// on unchanged: queued first with Times, it lets that many matching
+// requests through before the faults queued after it apply.
 type Fault struct {
 	Kind       Kind
 	Status     int           // Status: the status code (default 503)
