@@ -71,24 +71,24 @@ func OnlyOwner(held, want Identity) bool {
 
 // Describe says what differs in words, one field after the other, e.g.
 // "Issuer ID 0f3c9a2e… in mos.portal, 57246542… in the inputs". Long
-// opaque values are shortened (see Shown); none of them is a secret.
+// opaque values are shortened (see shown); none of them is a secret.
 func Describe(diffs []Difference) string {
 	parts := make([]string, 0, len(diffs))
 	for _, d := range diffs {
-		held, want := Shown(d.Held, d.Want)
+		held, want := shown(d.Held, d.Want)
 		parts = append(parts, fmt.Sprintf("%s %s in mos.portal, %s in the inputs", d.Field, held, want))
 	}
 	return strings.Join(parts, "; ")
 }
 
-// Shown renders two differing values of one field for a message. Key IDs
+// shown renders two differing values of one field for a message. Key IDs
 // and e-mail addresses are shown whole. Longer opaque values (UUIDs, hex
 // key IDs, fingerprints) keep their first 8 characters (after a "SHA256:"
 // prefix), or more when both start alike, so the two always visibly
 // differ: "0f3c9a2e…". Shortening also keeps an Issuer ID that the runner
 // masks as a secret readable, as the prefix is not what it masks. A value a
 // portal sent is cleaned of control characters first.
-func Shown(held, want string) (string, string) {
+func shown(held, want string) (string, string) {
 	held, want = printable(held), printable(want)
 	common := 0
 	for common < len(held) && common < len(want) && held[common] == want[common] {
