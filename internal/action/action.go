@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,6 +67,9 @@ type run struct {
 	// keys and every requested app gets a row in results (see appResults).
 	validated bool
 	failed    atomic.Bool // an error annotation was written
+	// outer is the run's context before its timeout: done only when the
+	// run is cancelled. A read-back after the timeout runs on it.
+	outer context.Context
 }
 
 func (r *run) do(ctx context.Context) error {
@@ -102,6 +106,7 @@ func (r *run) do(ctx context.Context) error {
 	}
 	r.validated = true
 
+	r.outer = ctx
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
 
@@ -118,7 +123,9 @@ func (r *run) do(ctx context.Context) error {
 		// The runner stopped the step (a cancelled workflow): not a timeout
 		// to raise.
 		r.errorf("Cancelled", "the run was cancelled before it finished; the results output says what each app got")
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && slices.ContainsFunc(r.stores, (*store).failed):
+		// A deadline that ran out while everything still got done (an
+		// upload read back after it) cost nothing: no "Timed out" then.
 		r.errorf("Timed out", "the run did not finish within timeout %s; raise the timeout input if the services are slow, or retry later", cfg.timeout)
 	}
 	r.writeReport()

@@ -53,7 +53,10 @@ func (r *run) appleStore() *store {
 	if key == nil {
 		return s
 	}
-	s.want = keysync.Want{KeyID: cfg.ascKeyID, Fingerprint: key.Fingerprint}
+	s.want = keysync.Want{
+		Identity: keysync.Identity{KeyID: cfg.ascKeyID, Fingerprint: key.Fingerprint, Owner: cfg.ascIssuerID},
+		Names:    keysync.Names{KeyID: "Key ID", Owner: "Issuer ID"},
+	}
 	s.facts = append(s.facts, [2]string{"Fingerprint", key.Fingerprint}, [2]string{"Key found as", key.Form})
 	if s.intakeErr != nil {
 		return s
@@ -86,7 +89,7 @@ func (r *run) appleStore() *store {
 				return c.PutIOSKey(ctx, project, app, upload)
 			},
 			stored: func(k *portal.IOSKey) *keysync.Stored {
-				return &keysync.Stored{KeyID: k.KeyID, Fingerprint: k.Fingerprint, UploadedAt: k.UploadedAt}
+				return &keysync.Stored{Identity: keysync.Identity{KeyID: k.KeyID, Fingerprint: k.Fingerprint, Owner: k.IssuerID}, UploadedAt: k.UploadedAt}
 			},
 		}
 	}

@@ -32,7 +32,10 @@ func (r *run) playStore() *store {
 		s.intakeErr = fmt.Errorf("%s: %w", cfg.playKeySource, err)
 		return s
 	}
-	s.want = keysync.Want{KeyID: key.PrivateKeyID, Fingerprint: key.Fingerprint}
+	s.want = keysync.Want{
+		Identity: keysync.Identity{KeyID: key.PrivateKeyID, Fingerprint: key.Fingerprint, Owner: key.ClientEmail},
+		Names:    keysync.Names{KeyID: "private key ID", Owner: "client email"},
+	}
 	s.facts = [][2]string{
 		{"Client email", key.ClientEmail},
 		{"Private key ID", key.PrivateKeyID},
@@ -68,7 +71,7 @@ func (r *run) playStore() *store {
 				return c.PutAndroidKey(ctx, project, app, upload)
 			},
 			stored: func(k *portal.AndroidKey) *keysync.Stored {
-				return &keysync.Stored{KeyID: k.PrivateKeyID, Fingerprint: k.Fingerprint, UploadedAt: k.UploadedAt}
+				return &keysync.Stored{Identity: keysync.Identity{KeyID: k.PrivateKeyID, Fingerprint: k.Fingerprint, Owner: k.ClientEmail}, UploadedAt: k.UploadedAt}
 			},
 		}
 	}

@@ -3,7 +3,6 @@ package action
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -85,6 +84,7 @@ func (r *run) runStore(ctx context.Context, s *store) {
 		Apps:   r.cfg.mosApps,
 		Want:   s.want,
 		Remote: s.remote(client, r.cfg.mosProject),
+		Outer:  r.outer,
 	})
 	r.reportApps(s)
 }
@@ -92,8 +92,6 @@ func (r *run) runStore(ctx context.Context, s *store) {
 // reportApps logs and annotates the per-app outcome of a sync.
 func (r *run) reportApps(s *store) {
 	now := r.deps.Now()
-	replaced := map[string][]string{} // replaced key ID → apps
-	var order []string
 	s.ageDays = -1
 	for _, res := range s.results {
 		line := fmt.Sprintf("%s app %s: %s", s.name, res.App, res.Status)
@@ -101,22 +99,13 @@ func (r *run) reportApps(s *store) {
 		case keysync.StatusFailed:
 			r.annotate(res.Err, fmt.Sprintf("app %s (%s)", res.App, s.platform))
 		case keysync.StatusDrift:
-			held := "no key"
-			if res.Before != nil {
-				held = fmt.Sprintf("key %s (%s)", res.Before.KeyID, res.Before.Fingerprint)
-			}
-			r.errorf(fmt.Sprintf("%s key drift in mos.portal", s.name),
-				"app %s (%s) holds %s, not the checked key %s (%s); run this action with mode: sync to upload it",
-				res.App, s.platform, held, s.want.KeyID, s.want.Fingerprint)
+			r.errorf(fmt.Sprintf("%s key drift in mos.portal", s.name), "%s", driftMessage(s, res))
 		}
 		if res.Replaced != "" {
 			line += " (previously " + res.Replaced + ")"
-			if res.Status == keysync.StatusUploaded {
-				if _, seen := replaced[res.Replaced]; !seen {
-					order = append(order, res.Replaced)
-				}
-				replaced[res.Replaced] = append(replaced[res.Replaced], res.App)
-			}
+		}
+		if res.Recovered != nil {
+			line += "; the upload's answer was unusable, reading the key back showed it stored"
 		}
 		r.logf("%s", line)
 
@@ -128,11 +117,8 @@ func (r *run) reportApps(s *store) {
 			s.ageDays = max(s.ageDays, int(now.Sub(res.Before.UploadedAt)/(24*time.Hour)))
 		}
 	}
-	for _, old := range order {
-		r.noticef(fmt.Sprintf("Replaced %s key %s", s.name, old),
-			"mos.portal app%s %s now use%s key %s instead of %s. Once releases work with the new key, %s",
-			plural(len(replaced[old]), "", "s"), strings.Join(replaced[old], ", "), plural(len(replaced[old]), "s", ""),
-			s.want.KeyID, old, s.revokeHint)
+	for _, c := range keyChanges(s) {
+		r.noticeChange(s, c)
 	}
 	r.checkAge(s)
 }
@@ -189,6 +175,9 @@ func (p portalRemote[K]) Get(ctx context.Context, app string) (*keysync.Stored, 
 
 func (p portalRemote[K]) Put(ctx context.Context, app string) (*keysync.Stored, error) {
 	k, _, err := p.put(ctx, app)
+	if portal.OutcomeUnknown(err) {
+		return nil, keysync.Uncertain(err) // keysync reads the key back
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,9 @@
 // Package keysync brings one checked key to many mos.portal apps: per app it
 // reads what the app holds and, depending on the mode, leaves it, reports
-// drift or uploads the key. Apps are handled concurrently and independently:
-// one app failing never stops or changes another.
+// drift or uploads the key. An app holds the key only when its key ID,
+// fingerprint and owner all match (Identity). An upload whose answer was
+// lost is settled by reading the key back. Apps are handled concurrently
+// and independently: one app failing never stops or changes another.
 package keysync
 
 import (
@@ -40,9 +42,8 @@ const DefaultConcurrency = 12
 
 // Stored describes the key an app holds in mos.portal.
 type Stored struct {
-	KeyID       string
-	Fingerprint string
-	UploadedAt  time.Time
+	Identity
+	UploadedAt time.Time
 }
 
 // ErrNoKey is returned by Remote.Get when the app holds no key yet.
@@ -52,14 +53,22 @@ var ErrNoKey = errors.New("the app holds no key")
 type Remote interface {
 	// Get returns the stored key, or ErrNoKey (possibly wrapped).
 	Get(ctx context.Context, app string) (*Stored, error)
-	// Put uploads the key and returns what mos.portal now holds.
+	// Put uploads the key and returns what mos.portal now holds. When the
+	// upload may have been applied although its answer was unusable, the
+	// error is wrapped with Uncertain, and Run reads the key back.
 	Put(ctx context.Context, app string) (*Stored, error)
 }
 
-// Want is the key the run brings.
+// Want is the key the run brings, and how its store names its fields.
 type Want struct {
-	KeyID       string
-	Fingerprint string
+	Identity
+	Names Names
+}
+
+// Differences lists the fields in which held differs from the key the run
+// brings; empty when held is that key.
+func (w Want) Differences(held Identity) []Difference {
+	return w.Names.Differences(held, w.Identity)
 }
 
 // Options configures Run.
@@ -69,6 +78,11 @@ type Options struct {
 	Want        Want
 	Remote      Remote
 	Concurrency int // default DefaultConcurrency
+	// Outer is the context that Run's ctx was given its deadline from: done
+	// only when the run is cancelled (SIGTERM). A read-back that must
+	// outlive the deadline runs on it, so a cancellation still stops it.
+	// Nil: ctx without its deadline, which stops on ctx's own cancellation.
+	Outer context.Context
 }
 
 // Result is the outcome for one app.
@@ -80,9 +94,14 @@ type Result struct {
 	// After is what the app holds after an upload (nil if none was made).
 	After *Stored
 	// Replaced is the ID of the other key this run replaced (or, in check
-	// mode, would replace): empty when the app held nothing or held this key.
+	// mode, would replace): empty when the app held nothing or a record
+	// under this key's ID, also one with another owner or fingerprint. Such
+	// a record is corrected; its ID is the key in use, never one to revoke.
 	Replaced string
 	Err      error
+	// Recovered is the unusable answer of an upload that reading the key
+	// back then showed stored: the app is uploaded all the same.
+	Recovered error
 }
 
 // Run handles every app and returns one result per app, in the order given.
@@ -129,8 +148,8 @@ func one(ctx context.Context, opts Options, app string) Result {
 		return res
 	}
 	res.Before = before
-	same := before != nil && before.KeyID == opts.Want.KeyID && before.Fingerprint == opts.Want.Fingerprint
-	if before != nil && !same {
+	same := before != nil && before.Matches(opts.Want.Identity)
+	if before != nil && before.KeyID != opts.Want.KeyID {
 		res.Replaced = before.KeyID
 	}
 
@@ -147,12 +166,19 @@ func one(ctx context.Context, opts Options, app string) Result {
 	}
 
 	after, err := opts.Remote.Put(ctx, app)
+	var unsure *uncertain
+	if errors.As(err, &unsure) {
+		// The answer was lost, not the write: what the app holds now says
+		// whether the upload took effect.
+		res.Recovered = unsure.err
+		after, err = readBack(ctx, opts, app, unsure.err)
+	}
 	if err != nil {
-		res.Status, res.Replaced, res.Err = StatusFailed, "", err
+		res.Status, res.Replaced, res.Err, res.Recovered = StatusFailed, "", err, nil
 		return res
 	}
 	res.After = after
-	if after.Fingerprint != opts.Want.Fingerprint || after.KeyID != opts.Want.KeyID {
+	if !after.Matches(opts.Want.Identity) {
 		res.Status, res.Replaced = StatusFailed, ""
 		res.Err = &MismatchError{App: app, Want: opts.Want, Got: *after}
 		return res
@@ -172,9 +198,9 @@ type MismatchError struct {
 func (e *MismatchError) Title() string { return "mos.portal stored a different key" }
 
 func (e *MismatchError) Error() string {
-	return fmt.Sprintf("mos.portal answered the upload to app %s with key %s (%s), not the key sent, %s (%s); "+
+	return fmt.Sprintf("mos.portal answered the upload of key %s to app %s with a record that is not the key sent (%s); "+
 		"check the key in mos.portal (Publisher → Apps → %s) and report this to mos. support",
-		e.App, e.Got.KeyID, e.Got.Fingerprint, e.Want.KeyID, e.Want.Fingerprint, e.App)
+		e.Want.KeyID, e.App, Describe(e.Want.Differences(e.Got.Identity)), e.App)
 }
 
 // NotStartedError reports an app that was never read nor written because the

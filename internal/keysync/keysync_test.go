@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,16 +15,21 @@ import (
 
 // memRemote is an in-memory Remote that records writes and can fail per app.
 type memRemote struct {
-	mu      sync.Mutex
-	stored  map[string]Stored
-	getErr  map[string]error
-	putErr  map[string]error
-	answer  *Stored // if set, Put answers this instead of the key sent
-	want    Want
-	puts    []string
-	active  atomic.Int32
-	maxSeen atomic.Int32
-	delay   time.Duration
+	mu     sync.Mutex
+	stored map[string]Stored
+	getErr map[string]error
+	// readBackErr fails the GETs of an app after its first.
+	readBackErr map[string]error
+	putErr      map[string]error
+	// putApplies stores the key of an app whose Put then fails anyway.
+	putApplies map[string]bool
+	answer     *Stored // if set, Put answers this instead of the key sent
+	want       Want
+	puts       []string
+	gets       map[string]int
+	active     atomic.Int32
+	maxSeen    atomic.Int32
+	delay      time.Duration
 }
 
 func (m *memRemote) enter() func() {
@@ -44,7 +50,14 @@ func (m *memRemote) Get(_ context.Context, app string) (*Stored, error) {
 	defer m.enter()()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.gets == nil {
+		m.gets = map[string]int{}
+	}
+	m.gets[app]++
 	if err := m.getErr[app]; err != nil {
+		return nil, err
+	}
+	if err := m.readBackErr[app]; err != nil && m.gets[app] > 1 {
 		return nil, err
 	}
 	s, ok := m.stored[app]
@@ -59,10 +72,14 @@ func (m *memRemote) Put(_ context.Context, app string) (*Stored, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if err := m.putErr[app]; err != nil {
+		if m.putApplies[app] {
+			m.puts = append(m.puts, app)
+			m.stored[app] = Stored{Identity: m.want.Identity}
+		}
 		return nil, err
 	}
 	m.puts = append(m.puts, app)
-	s := Stored{KeyID: m.want.KeyID, Fingerprint: m.want.Fingerprint}
+	s := Stored{Identity: m.want.Identity}
 	if m.answer != nil {
 		s = *m.answer
 	}
@@ -70,29 +87,44 @@ func (m *memRemote) Put(_ context.Context, app string) (*Stored, error) {
 	return &s, nil
 }
 
+const (
+	issuerA = "57246542-96fe-1a63-e053-0824d011072a"
+	issuerB = "0f3c9a2e-5b1d-4e7a-9c8b-2d6f1a3e4b5c"
+)
+
 var (
-	newKey = Want{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new"}
-	oldKey = Stored{KeyID: "OLDKEY1234", Fingerprint: "SHA256:old"}
-	cur    = Stored{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new"}
+	names  = Names{KeyID: "Key ID", Owner: "Issuer ID"}
+	newKey = Want{Identity: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new", Owner: issuerA}, Names: names}
+	oldKey = Stored{Identity: Identity{KeyID: "OLDKEY1234", Fingerprint: "SHA256:old", Owner: issuerA}}
+	cur    = Stored{Identity: newKey.Identity}
+	// misfiled is the key of the run under another team's Issuer ID.
+	misfiled = Stored{Identity: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new", Owner: issuerB}}
+
+	errLost    = errors.New("mos.portal answered 200 with a body that is not JSON")
+	errRefused = errors.New("mos.portal refused the key (422 invalid_key)")
 )
 
 func TestRun(t *testing.T) {
 	t.Parallel()
 
 	type outcome struct {
-		Status   Status
-		Replaced string
-		Failed   bool
+		Status    Status
+		Replaced  string
+		Failed    bool
+		Recovered bool // uploaded after reading back a lost answer
 	}
 	cases := []struct {
-		name     string
-		mode     Mode
-		stored   map[string]Stored
-		getErr   map[string]error
-		putErr   map[string]error
-		answer   *Stored
-		want     map[string]outcome
-		wantPuts []string
+		name        string
+		mode        Mode
+		stored      map[string]Stored
+		getErr      map[string]error
+		readBackErr map[string]error
+		putErr      map[string]error
+		putApplies  map[string]bool
+		answer      *Stored
+		want        map[string]outcome
+		wantPuts    []string
+		wantGets    map[string]int // GETs per app; nil: one each
 	}{
 		{
 			name:     "sync uploads where the key is missing or old and leaves the rest",
@@ -102,10 +134,11 @@ func TestRun(t *testing.T) {
 			wantPuts: []string{"a", "b"},
 		},
 		{
-			name:     "same key ID with another fingerprint is replaced",
+			// Replaced names keys to revoke: never the key in use.
+			name:     "same key ID with another fingerprint is replaced, and no other key is named",
 			mode:     ModeSync,
-			stored:   map[string]Stored{"a": {KeyID: "NEWKEY1234", Fingerprint: "SHA256:mangled"}, "b": cur, "c": cur},
-			want:     map[string]outcome{"a": {Status: StatusUploaded, Replaced: "NEWKEY1234"}, "b": {Status: StatusUnchanged}, "c": {Status: StatusUnchanged}},
+			stored:   map[string]Stored{"a": {Identity: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:mangled", Owner: issuerA}}, "b": cur, "c": cur},
+			want:     map[string]outcome{"a": {Status: StatusUploaded}, "b": {Status: StatusUnchanged}, "c": {Status: StatusUnchanged}},
 			wantPuts: []string{"a"},
 		},
 		{
@@ -138,9 +171,74 @@ func TestRun(t *testing.T) {
 		{
 			name:     "an upload answered with another fingerprint fails",
 			mode:     ModeSync,
-			answer:   &Stored{KeyID: "NEWKEY1234", Fingerprint: "SHA256:other"},
+			answer:   &Stored{Identity: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:other", Owner: issuerA}},
 			want:     map[string]outcome{"a": {Status: StatusFailed, Failed: true}, "b": {Status: StatusFailed, Failed: true}, "c": {Status: StatusFailed, Failed: true}},
 			wantPuts: []string{"a", "b", "c"},
+		},
+		{
+			name:     "an upload answered with another Issuer ID fails",
+			mode:     ModeSync,
+			answer:   &misfiled,
+			want:     map[string]outcome{"a": {Status: StatusFailed, Failed: true}, "b": {Status: StatusFailed, Failed: true}, "c": {Status: StatusFailed, Failed: true}},
+			wantPuts: []string{"a", "b", "c"},
+		},
+		{
+			// Only the Issuer ID is corrected: no key was replaced, so none
+			// is reported for revoking (it would be the key in use).
+			name:     "sync uploads the right key held under a wrong Issuer ID",
+			mode:     ModeSync,
+			stored:   map[string]Stored{"a": misfiled, "b": cur, "c": {Identity: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new"}}},
+			want:     map[string]outcome{"a": {Status: StatusUploaded}, "b": {Status: StatusUnchanged}, "c": {Status: StatusUploaded}},
+			wantPuts: []string{"a", "c"},
+		},
+		{
+			name:   "an Issuer ID in upper case is the same: no upload on every run",
+			mode:   ModeSync,
+			stored: map[string]Stored{"a": {Identity: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new", Owner: strings.ToUpper(issuerA)}}, "b": cur, "c": cur},
+			want:   map[string]outcome{"a": {Status: StatusUnchanged}, "b": {Status: StatusUnchanged}, "c": {Status: StatusUnchanged}},
+		},
+		{
+			name:   "check: in-sync needs key ID, fingerprint and Issuer ID",
+			mode:   ModeCheck,
+			stored: map[string]Stored{"a": misfiled, "b": cur, "c": {Identity: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new"}}},
+			want:   map[string]outcome{"a": {Status: StatusDrift}, "b": {Status: StatusInSync}, "c": {Status: StatusDrift}},
+		},
+		{
+			name:       "an upload stored but answered unusably is read back and uploaded",
+			mode:       ModeSync,
+			stored:     map[string]Stored{"b": oldKey},
+			putErr:     map[string]error{"a": Uncertain(errLost), "b": Uncertain(errLost)},
+			putApplies: map[string]bool{"a": true, "b": true},
+			want: map[string]outcome{"a": {Status: StatusUploaded, Recovered: true}, "b": {Status: StatusUploaded, Replaced: "OLDKEY1234", Recovered: true},
+				"c": {Status: StatusUploaded}},
+			wantPuts: []string{"a", "b", "c"},
+			wantGets: map[string]int{"a": 2, "b": 2, "c": 1},
+		},
+		{
+			name:     "an upload never stored and answered unusably is read back and fails",
+			mode:     ModeForce,
+			stored:   map[string]Stored{"b": oldKey, "c": misfiled},
+			putErr:   map[string]error{"a": Uncertain(errLost), "b": Uncertain(errLost), "c": Uncertain(errLost)},
+			want:     map[string]outcome{"a": {Status: StatusFailed, Failed: true}, "b": {Status: StatusFailed, Failed: true}, "c": {Status: StatusFailed, Failed: true}},
+			wantGets: map[string]int{"a": 2, "b": 2, "c": 2},
+		},
+		{
+			name:        "a read-back that fails too fails the app",
+			mode:        ModeSync,
+			putErr:      map[string]error{"a": Uncertain(errLost)},
+			putApplies:  map[string]bool{"a": true},
+			readBackErr: map[string]error{"a": errors.New("mos.portal answered 503")},
+			want:        map[string]outcome{"a": {Status: StatusFailed, Failed: true}, "b": {Status: StatusUploaded}, "c": {Status: StatusUploaded}},
+			wantPuts:    []string{"a", "b", "c"},
+			wantGets:    map[string]int{"a": 2, "b": 1, "c": 1},
+		},
+		{
+			name:     "a refusal is not read back",
+			mode:     ModeSync,
+			putErr:   map[string]error{"b": errRefused},
+			want:     map[string]outcome{"a": {Status: StatusUploaded}, "b": {Status: StatusFailed, Failed: true}, "c": {Status: StatusUploaded}},
+			wantPuts: []string{"a", "c"},
+			wantGets: map[string]int{"a": 1, "b": 1, "c": 1},
 		},
 	}
 	for _, tc := range cases {
@@ -151,7 +249,8 @@ func TestRun(t *testing.T) {
 			for k, v := range tc.stored {
 				stored[k] = v
 			}
-			remote := &memRemote{stored: stored, getErr: tc.getErr, putErr: tc.putErr, answer: tc.answer, want: newKey}
+			remote := &memRemote{stored: stored, getErr: tc.getErr, readBackErr: tc.readBackErr, putErr: tc.putErr,
+				putApplies: tc.putApplies, answer: tc.answer, want: newKey}
 			results := Run(t.Context(), Options{Mode: tc.mode, Apps: []string{"a", "b", "c"}, Want: newKey, Remote: remote})
 
 			got := map[string]outcome{}
@@ -159,7 +258,10 @@ func TestRun(t *testing.T) {
 				if want := []string{"a", "b", "c"}[i]; r.App != want {
 					t.Errorf("result %d is for app %q, want %q (input order)", i, r.App, want)
 				}
-				got[r.App] = outcome{Status: r.Status, Replaced: r.Replaced, Failed: r.Err != nil}
+				got[r.App] = outcome{Status: r.Status, Replaced: r.Replaced, Failed: r.Err != nil, Recovered: r.Recovered != nil}
+				if r.Status == StatusUploaded && (r.After == nil || r.After.Identity != newKey.Identity) {
+					t.Errorf("app %s is uploaded with After = %+v, want the key sent", r.App, r.After)
+				}
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("outcomes (-want +got):\n%s", diff)
@@ -174,6 +276,13 @@ func TestRun(t *testing.T) {
 			}
 			if diff := cmp.Diff(wantPuts, puts); diff != "" {
 				t.Errorf("apps written (-want +got):\n%s", diff)
+			}
+			wantGets := tc.wantGets
+			if wantGets == nil {
+				wantGets = map[string]int{"a": 1, "b": 1, "c": 1}
+			}
+			if diff := cmp.Diff(wantGets, remote.gets); diff != "" {
+				t.Errorf("GETs per app (-want +got):\n%s", diff)
 			}
 		})
 	}

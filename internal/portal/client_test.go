@@ -35,8 +35,10 @@ const (
 	otherToken = "mos-Other-Token-9876543210-zyxwvuABC"
 	keyID      = "ABCDE12345"
 	issuerID   = "57246542-96fe-1a63-e053-0824d011072a"
-	project    = "acme"
-	app        = "my-app"
+	// otherIssuer is another team's Issuer ID.
+	otherIssuer = "0f3c9a2e-5b1d-4e7a-9c8b-2d6f1a3e4b5c"
+	project     = "acme"
+	app         = "my-app"
 )
 
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -188,6 +190,8 @@ func TestIOSRoundTrip(t *testing.T) {
 		{name: "first upload creates", up: up, wantCreated: true, want: first},
 		{name: "the same key again replaces, uploadedAt kept", up: up, want: first},
 		{name: "another key ID replaces", up: portal.IOSKeyUpload{KeyID: "ZYXWV98765", IssuerID: issuerID, PrivateKey: up.PrivateKey}, want: second},
+		{name: "another Issuer ID replaces: it is part of the key", up: portal.IOSKeyUpload{KeyID: "ZYXWV98765", IssuerID: otherIssuer, PrivateKey: up.PrivateKey},
+			want: &portal.IOSKey{KeyID: "ZYXWV98765", IssuerID: otherIssuer, Fingerprint: fp, UploadedAt: t0.Add(4 * time.Minute)}},
 	}
 	for _, st := range steps { // sequential: each step builds on the last
 		checkPutThenGet(t, st.name, st.wantCreated, st.want,
@@ -213,6 +217,11 @@ func TestAndroidRoundTrip(t *testing.T) {
 	}
 	rotated := portal.AndroidKeyUpload{ServiceAccountJSON: strings.Replace(up.ServiceAccountJSON,
 		"0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", "ffffffffffffffffffffffffffffffffffffffff", 1)}
+	const otherEmail = "publisher@another-test-project.iam.gserviceaccount.com"
+	moved := portal.AndroidKeyUpload{ServiceAccountJSON: strings.Replace(rotated.ServiceAccountJSON, email, otherEmail, 1)}
+	if moved == rotated {
+		t.Fatal("the fixture does not hold the client email")
+	}
 
 	steps := []struct {
 		name        string
@@ -224,13 +233,15 @@ func TestAndroidRoundTrip(t *testing.T) {
 			want: &portal.AndroidKey{ClientEmail: email, PrivateKeyID: "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", Fingerprint: fp, UploadedAt: t0.Add(time.Minute)}},
 		{name: "another key ID replaces", up: rotated,
 			want: &portal.AndroidKey{ClientEmail: email, PrivateKeyID: "ffffffffffffffffffffffffffffffffffffffff", Fingerprint: fp, UploadedAt: t0.Add(2 * time.Minute)}},
+		{name: "another client email replaces: it is part of the key", up: moved,
+			want: &portal.AndroidKey{ClientEmail: otherEmail, PrivateKeyID: "ffffffffffffffffffffffffffffffffffffffff", Fingerprint: fp, UploadedAt: t0.Add(3 * time.Minute)}},
 	}
 	for _, st := range steps {
 		checkPutThenGet(t, st.name, st.wantCreated, st.want,
 			func() (*portal.AndroidKey, bool, error) { return e.client.PutAndroidKey(ctx, project, app, st.up) },
 			func() (*portal.AndroidKey, error) { return e.client.GetAndroidKey(ctx, project, app) })
 	}
-	if rec, _ := e.portal.AndroidKey(project, app); rec.ServiceAccountJSON != rotated.ServiceAccountJSON {
+	if rec, _ := e.portal.AndroidKey(project, app); rec.ServiceAccountJSON != moved.ServiceAccountJSON {
 		t.Error("the portal did not store the JSON text as sent")
 	}
 }

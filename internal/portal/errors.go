@@ -45,6 +45,40 @@ func IsKeyNotFound(err error) bool {
 	return errors.As(err, &e) && e.Code == CodeKeyNotFound
 }
 
+// OutcomeUnknown reports whether err, returned by PutIOSKey or PutAndroidKey,
+// leaves open whether mos.portal stored the key: the request may have been
+// applied, but no usable answer says so. That is every failure of a request
+// that may have been sent (the connection cut, no answer before the
+// deadline, a cancellation, a 2xx whose body is unusable or too large, a
+// 5xx after the retries, a 4xx that is not in the contract's words), except
+// the answers that say nothing was written: a 4xx with contract v1's error
+// body, and a redirect, which the client never follows (the portal did not
+// take the request at this address). Retries make "never sent" unknowable:
+// an earlier attempt may have reached the portal although the last one was
+// refused a connection, so a request without an answer always counts.
+func OutcomeUnknown(err error) bool {
+	var reqErr *RequestError
+	if errors.As(err, &reqErr) {
+		return reqErr.Method == http.MethodPut
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Method == http.MethodPut && !apiErr.nothingWritten()
+	}
+	return false // an identifier refused, a request never built: nothing sent
+}
+
+// nothingWritten reports whether the answer says the request was not applied.
+func (e *APIError) nothingWritten() bool {
+	switch {
+	case e.Status >= 300 && e.Status < 400:
+		return true
+	case e.Status >= 400 && e.Status < 500:
+		return e.Code != ""
+	}
+	return false
+}
+
 // kind classifies the error by code first and status second, so a portal
 // that sends the right code with an odd status is still explained well.
 func (e *APIError) kind() string {

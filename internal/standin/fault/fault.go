@@ -30,7 +30,9 @@ const (
 	Redirect  Kind = "redirect"  // 307 to Location
 )
 
-// Fault is one injected failure.
+// Fault is one injected failure. A Fault without a Kind passes the request
+// on unchanged: queued first with Times, it lets that many matching
+// requests through before the faults queued after it apply.
 type Fault struct {
 	Kind       Kind
 	Status     int           // Status: the status code (default 503)
@@ -39,6 +41,11 @@ type Fault struct {
 	Delay      time.Duration // Trickle: the pause between bytes (default 200ms)
 	Size       int           // Huge: the body size (default 8 MiB)
 	Location   string        // Redirect: the target (default another loopback host)
+	// Through passes the request to the service first, so that a PUT is
+	// applied, and then plays Status, Drop, Hang or Malformed in place of
+	// its answer: the write happened, the answer is lost. (Reset, Trickle
+	// and Truncated always pass the request through.)
+	Through bool
 	// Times is how many matching requests the fault applies to; 0 means all.
 	Times int
 	// Method and PathPrefix restrict which requests match; empty matches all.
@@ -158,6 +165,12 @@ func (i *Injector) Wrap(h http.Handler) http.Handler {
 }
 
 func (i *Injector) play(f Fault, h http.Handler, w http.ResponseWriter, r *http.Request) {
+	if f.Through {
+		switch f.Kind {
+		case Status, Drop, Hang, Malformed:
+			record(h, r)
+		}
+	}
 	switch f.Kind {
 	case Status:
 		status := f.Status
