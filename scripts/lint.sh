@@ -5,7 +5,8 @@
 #   go mod tidy -diff (must report nothing), gofmt -l (must list nothing),
 #   go vet, staticcheck, govulncheck (against a vulnerability database built
 #   locally from the golang.org/x/vulndb module, because the database host is
-#   not reachable from our machines), shellcheck on our shell scripts, and
+#   not reachable from our machines), shellcheck on our shell scripts
+#   (scripts/*.sh, binary/*.sh, .ci/run), and
 #   actionlint on workflow files.
 #
 # Works on a fresh machine that has only Go, git and apt: every tool is
@@ -185,7 +186,7 @@ if ! command -v "$shellcheck_bin" >/dev/null 2>&1; then
 fi
 
 shell_scripts=()
-for f in scripts/*.sh .ci/run; do
+for f in scripts/*.sh binary/*.sh .ci/run; do
 	[[ -f $f ]] && shell_scripts+=("$f")
 done
 step "shellcheck ${shell_scripts[*]:-(none)}"
