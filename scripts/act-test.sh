@@ -70,13 +70,7 @@ cleanup() {
 		kill -TERM "$httpd_pid" 2>/dev/null
 		wait "$httpd_pid" 2>/dev/null
 	fi
-	engine_stop
-	if [[ -n ${ACT_TEST_KEEP:-} ]]; then
-		rm -rf "$tmp/docker" "$tmp/rootfs-golang" "$tmp/rootfs-busybox" "$tmp/act/cache"
-		printf 'act-test: kept the cases, logs and sandbox files in %s\n' "$tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
+	engine_cleanup "${ACT_TEST_KEEP:-}" act-test act/cache
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -230,13 +224,25 @@ export_go_env() { # Go in act's host steps keeps this machine's caches and confi
 export_go_env
 mkdir -p "$tmp/act/home" "$tmp/act/cache"
 : >"$tmp/act/empty"
-# run_act CASE CHECKOUT JOB [act flags...]: act in CHECKOUT, its log in
-# cases/CASE/act.log, its exit code in act_rc. HOME and XDG_CONFIG_HOME of its
-# own so that no .actrc of the machine's user changes what it does; no cache
-# server, no docker socket in the job container, nothing pulled or rebuilt.
-run_act() {
-	local case=$1 dir=$2 job=$3 t0
+# run_case CASE CHECKOUT JOB [NAME=VALUE...] -- [act flags...]: fresh
+# stand-ins, the case's vars (these added), then act's job JOB in CHECKOUT,
+# with its log in cases/CASE/act.log, its exit code in act_rc, and the file
+# server's log lines of the case in cases/CASE/downloads. HOME and
+# XDG_CONFIG_HOME of its own so that no .actrc of the machine's user changes
+# what act does; no cache server, no docker socket in the job container,
+# nothing pulled or rebuilt.
+run_case() {
+	local case=$1 dir=$2 job=$3 extra=() t0 mark
 	shift 3
+	while (($#)) && [[ $1 != -- ]]; do
+		extra+=("$1")
+		shift
+	done
+	shift
+	mkdir -p "$tmp/cases/$case"
+	start_sandbox "$case"
+	vars "$case" "${extra[@]}"
+	mark=$(wc -l <"$tmp/httpd.log")
 	t0=$(now_ms)
 	set +e
 	(cd "$dir" && env "${act_env[@]}" HOME="$tmp/act/home" XDG_CONFIG_HOME="$tmp/act/home/.config" \
@@ -248,9 +254,12 @@ run_act() {
 	act_rc=$?
 	set -e
 	act_ms[$case]=$(($(now_ms) - t0))
+	tail -n "+$((mark + 1))" "$tmp/httpd.log" >"$tmp/cases/$case/downloads"
+	stop_sandbox "$case"
 }
 declare -A act_ms=()
-act_env=() # env(1) arguments for the next run_act
+act_env=() # env(1) arguments for the next run_case
+: >"$tmp/httpd.log"
 
 # --- Assertions -------------------------------------------------------------------
 # Failures are counted, so that one run shows all that is wrong.
@@ -329,13 +338,9 @@ verdict() { # CASE DESCRIPTION
 mask_line='⚙  \*\*\*$'
 
 # --- docker: uses: ./ in a job container ------------------------------------------
-mkdir -p "$tmp/cases/docker"
-start_sandbox docker
-check_leak_check docker
 check_the_checker
-vars docker
-run_act docker "$tmp/repo" docker-action -b -P "ubuntu-latest=$job_image"
-stop_sandbox docker
+run_case docker "$tmp/repo" docker-action -- -b -P "ubuntu-latest=$job_image"
+check_leak_check docker
 ((act_rc == 0)) || fail "docker: act exited $act_rc, want 0"
 want_log docker 'act-check: outputs ok'
 want_log docker "$mask_line"
@@ -385,45 +390,37 @@ for _ in $(seq 1 10); do
 done
 [[ -n $httpd_pid ]] || { cat "$tmp/httpd.log"; die "busybox httpd did not start on loopback"; }
 download_url=http://127.0.0.1:$port
-# Lines of httpd.log before and after a case: its requests.
-httpd_mark=0
-httpd_requests() { tail -n "+$((httpd_mark + 1))" "$tmp/httpd.log" | grep -c ': url:' || true; }
+want_fetched() { # CASE: the case downloaded this machine's asset of the release
+	grep -q ": url:/$tag/$asset\$" "$tmp/cases/$1/downloads" ||
+		fail "$1: $download_url/$tag/$asset was never requested"
+}
 
 # --- source: uses: ./binary on main, built from the checkout ------------------------
 # As on a runner whose Go is older than go.mod's: no GOTOOLCHAIN from here.
-mkdir -p "$tmp/cases/source"
-start_sandbox source
-vars source "CHECKOUT=$tmp/repo" "BINARY_DOWNLOAD_URL=$download_url"
-httpd_mark=$(wc -l <"$tmp/httpd.log")
 act_env=(-u GOTOOLCHAIN)
-run_act source "$tmp/repo" binary-action -P ubuntu-latest=-self-hosted
+run_case source "$tmp/repo" binary-action "CHECKOUT=$tmp/repo" "BINARY_DOWNLOAD_URL=$download_url" \
+	-- -P ubuntu-latest=-self-hosted
 act_env=()
-stop_sandbox source
 ((act_rc == 0)) || fail "source: act exited $act_rc, want 0"
 want_log source 'act-check: outputs ok'
 want_log source 'act-check: workspace clean'
 want_log source "$mask_line"
 want_log source 'mos publisher-keys '
 want_no_log source "mos publisher-keys $tag "
-[[ $(httpd_requests) == 0 ]] || fail "source: on main the composite action downloaded something: $(tail -n "+$((httpd_mark + 1))" "$tmp/httpd.log")"
+[[ ! -s $tmp/cases/source/downloads ]] || fail "source: on main the composite action downloaded something: $(cat "$tmp/cases/source/downloads")"
 want_requests source
 want_clean source "$tmp/repo"
 verdict source "uses: ./binary on main: built from source, outputs checked, workspace clean"
 
 # --- release: uses: ./binary pinned by pin-release.sh, binary over loopback ---------
-mkdir -p "$tmp/cases/release"
-start_sandbox release
-vars release "CHECKOUT=$tmp/repo-release" "BINARY_DOWNLOAD_URL=$download_url"
-httpd_mark=$(wc -l <"$tmp/httpd.log")
-run_act release "$tmp/repo-release" binary-action -P ubuntu-latest=-self-hosted
-stop_sandbox release
+run_case release "$tmp/repo-release" binary-action "CHECKOUT=$tmp/repo-release" "BINARY_DOWNLOAD_URL=$download_url" \
+	-- -P ubuntu-latest=-self-hosted
 ((act_rc == 0)) || fail "release: act exited $act_rc, want 0"
 want_log release 'act-check: outputs ok'
 want_log release 'act-check: workspace clean'
 want_log release "$mask_line"
 want_log release "mos publisher-keys $tag "
-tail -n "+$((httpd_mark + 1))" "$tmp/httpd.log" | grep -q ": url:/$tag/$asset\$" ||
-	fail "release: $download_url/$tag/$asset was never requested"
+want_fetched release
 want_requests release
 want_clean release "$tmp/repo-release"
 verdict release "uses: ./binary at a release commit: $asset fetched from binary-download-url, checksum ok, outputs checked"
@@ -433,12 +430,8 @@ verdict release "uses: ./binary at a release commit: $asset fetched from binary-
 # composite action that ran it regardless would reach the stand-ins.
 printf 'tampered by act-test\n' >>"$tmp/dl/$tag/$asset"
 "$tmp/dl/$tag/$asset" version | grep -qx "$tag" || die "the tampered binary does not run: the case would prove nothing"
-mkdir -p "$tmp/cases/tampered"
-start_sandbox tampered
-vars tampered "CHECKOUT=$tmp/repo-release" "BINARY_DOWNLOAD_URL=$download_url"
-httpd_mark=$(wc -l <"$tmp/httpd.log")
-run_act tampered "$tmp/repo-release" binary-action -P ubuntu-latest=-self-hosted
-stop_sandbox tampered
+run_case tampered "$tmp/repo-release" binary-action "CHECKOUT=$tmp/repo-release" "BINARY_DOWNLOAD_URL=$download_url" \
+	-- -P ubuntu-latest=-self-hosted
 ((act_rc != 0)) || fail "tampered: act exited 0: a binary that does not match its checksum was accepted"
 want_log tampered '::error title=[^:]*::'
 grep -E '::error title=' "$tmp/cases/tampered/act.log" | grep -iE 'checksum|sha-?256' | grep -iqE 'not match|mismatch' ||
@@ -446,8 +439,7 @@ grep -E '::error title=' "$tmp/cases/tampered/act.log" | grep -iE 'checksum|sha-
 want_no_log tampered 'act-check: outputs ok'
 want_no_log tampered "$mask_line"
 want_no_log tampered 'mos publisher-keys '
-tail -n "+$((httpd_mark + 1))" "$tmp/httpd.log" | grep -q ": url:/$tag/$asset\$" ||
-	fail "tampered: the binary was never requested, so its checksum was never checked"
+want_fetched tampered # so its checksum was checked, not the download refused
 for s in app-store-connect mos-portal google; do
 	[[ $(requests tampered "$s") == 0 ]] || fail "tampered: $(requests tampered "$s") request(s) reached the $s stand-in"
 done

@@ -52,13 +52,7 @@ cleanup() {
 		kill -TERM "$sandbox_pid" 2>/dev/null
 		wait "$sandbox_pid" 2>/dev/null
 	fi
-	engine_stop
-	if [[ -n ${CONTAINER_TEST_KEEP:-} ]]; then
-		rm -rf "$tmp/docker" "$tmp/rootfs-golang" "$tmp/save"
-		printf 'container-test: kept the cases, logs and sandbox files in %s\n' "$tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
+	engine_cleanup "${CONTAINER_TEST_KEEP:-}" container-test save
 	exit "$rc"
 }
 trap cleanup EXIT

@@ -11,7 +11,7 @@
 #
 # The caller defines log MESSAGE and die MESSAGE (die exits), sets tmp to its
 # temp dir (directly under /tmp: unix socket paths must stay short) and calls
-# engine_stop from its EXIT trap. After engine_start, DOCKER_HOST points at the
+# engine_cleanup (or engine_stop) from its EXIT trap. After engine_start, DOCKER_HOST points at the
 # engine and docker runs the client that came with it.
 
 tmp=${tmp:?set tmp before sourcing scripts/docker/engine.sh}
@@ -91,6 +91,22 @@ engine_stop() {
 	fi
 	awk -v t="$tmp/" 'index($2, t) == 1 { print $2 }' /proc/self/mounts | sort -r |
 		while read -r m; do umount -l "$m"; done
+}
+
+# engine_cleanup KEEP NAME [DIR...]: for the caller's EXIT trap: stop the
+# engine, then remove $tmp; or, when KEEP is not empty, only the engine's data,
+# the rootfs folders and the DIRs under $tmp, saying where the rest was kept.
+engine_cleanup() {
+	local keep=$1 name=$2 d
+	shift 2
+	engine_stop
+	if [[ -n $keep ]]; then
+		rm -rf "$tmp/docker" "$tmp"/rootfs-*
+		for d in "$@"; do rm -rf "${tmp:?}/$d"; done
+		printf '%s: kept the cases, logs and sandbox files in %s\n' "$name" "$tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
 }
 
 # busybox_rootfs DIR: a minimal root file system in DIR: busybox and its
