@@ -25,11 +25,12 @@ default_download_url=https://github.com/mos-tools/publisher-keys/releases/downlo
 
 # fail TITLE MESSAGE: an error annotation (escaped as workflow commands need),
 # then exit 1. Nothing has run.
+cr=$'\r' nl=$'\n' pct=%
 fail() {
 	local msg=$2
-	msg=${msg//'%'/%25}
-	msg=${msg//$'\r'/%0D}
-	msg=${msg//$'\n'/%0A}
+	msg=${msg//$pct/%25}
+	msg=${msg//$cr/%0D}
+	msg=${msg//$nl/%0A}
 	printf '::error title=%s::%s\n' "$1" "$msg"
 	exit 1
 }
@@ -116,7 +117,9 @@ else
 	# go.mod's toolchain line decides the Go version unless the caller chose one;
 	# go.work files and GOFLAGS=-mod=mod of the caller's project stay out of it.
 	toolchain=${GOTOOLCHAIN:-auto}
-	echo "publisher-keys: building from source in $src with $(go version) (GOTOOLCHAIN=$toolchain)"
+	# In $src, so that it names the Go go.mod selects, which builds it.
+	version=$(cd "$src" && GOTOOLCHAIN=$toolchain GOWORK=off go version 2>&1) || version="(go version failed: $version)"
+	echo "publisher-keys: building from source in $src with $version (GOTOOLCHAIN=$toolchain)"
 	if ! (cd "$src" && GOTOOLCHAIN=$toolchain GOWORK=off CGO_ENABLED=0 go build -mod=readonly -trimpath -o "$bin" .) >"$dir/build.log" 2>&1; then
 		cat "$dir/build.log"
 		hint="See the go build output above."

@@ -1,9 +1,7 @@
 package action
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -55,19 +53,8 @@ func runSh(t *testing.T, script string, env ...string) runShResult {
 	}
 	cmd.Env = append(cmd.Env, "RUNNER_TEMP="+runnerTemp, "GITHUB_WORKSPACE="+workspace)
 	cmd.Env = append(cmd.Env, env...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
 	r := runShResult{}
-	err := cmd.Run()
-	var exit *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	default:
-		t.Fatalf("running %s: %v", script, err)
-	}
-	r.stdout, r.stderr = o.String(), e.String()
+	r.stdout, r.stderr, r.code = execute(t, cmd)
 	r.workspace, r.runnerTemp = dirNames(t, workspace), dirNames(t, runnerTemp)
 	return r
 }

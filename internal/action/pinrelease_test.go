@@ -102,6 +102,13 @@ func runPin(t *testing.T, dir string, args ...string) (stdout, stderr string, co
 	cmd := exec.CommandContext(ctx, "bash", append([]string{filepath.Join(dir, "scripts", "pin-release.sh")}, args...)...)
 	cmd.Dir = t.TempDir()
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir}
+	return execute(t, cmd)
+}
+
+// execute runs cmd and returns its stdout, stderr and exit status; a
+// command that cannot be started fails the test.
+func execute(t *testing.T, cmd *exec.Cmd) (stdout, stderr string, code int) {
+	t.Helper()
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err := cmd.Run()
@@ -111,7 +118,7 @@ func runPin(t *testing.T, dir string, args ...string) (stdout, stderr string, co
 	case errors.As(err, &exit):
 		code = exit.ExitCode()
 	default:
-		t.Fatalf("running pin-release.sh: %v", err)
+		t.Fatalf("running %s: %v", cmd.Path, err)
 	}
 	return o.String(), e.String(), code
 }
