@@ -10,7 +10,8 @@
 # and socat are installed when missing), the Go module proxy. No image is pulled:
 # the base images named in the Dockerfile's FROM lines are stood in for with
 # `docker import`. The script starts its own dockerd (no bridge, no iptables,
-# its own socket and data under a temp dir) and stops it on exit.
+# its own socket and data under a temp dir) and stops it on exit; both are
+# scripts/docker/engine.sh, shared with scripts/act-test.sh.
 #
 # Usage: bash scripts/container-test.sh          (as root; .ci/run calls it)
 #        CONTAINER_TEST_KEEP=1 keeps each case's workspace, outputs, summary
@@ -38,7 +39,9 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 secs() { awk -v ms="$1" 'BEGIN { printf "%.1f", ms / 1000 }'; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 
-dockerd_pid=
+# shellcheck source=scripts/docker/engine.sh
+. "$root/scripts/docker/engine.sh"
+
 sandbox_pid=
 tls_dir=
 cleanup() {
@@ -49,25 +52,7 @@ cleanup() {
 		kill -TERM "$sandbox_pid" 2>/dev/null
 		wait "$sandbox_pid" 2>/dev/null
 	fi
-	if [[ -n $dockerd_pid ]]; then
-		kill -TERM "$dockerd_pid" 2>/dev/null
-		for _ in $(seq 1 60); do
-			kill -0 "$dockerd_pid" 2>/dev/null || break
-			sleep 0.5
-		done
-		kill -KILL "$dockerd_pid" 2>/dev/null
-		wait "$dockerd_pid" 2>/dev/null
-	fi
-	# Lazily unmount whatever dockerd left mounted under the temp dir before
-	# removing it, deepest first.
-	awk -v t="$tmp/" 'index($2, t) == 1 { print $2 }' /proc/self/mounts | sort -r |
-		while read -r m; do umount -l "$m"; done
-	if [[ -n ${CONTAINER_TEST_KEEP:-} ]]; then
-		rm -rf "$tmp/docker" "$tmp/rootfs-golang" "$tmp/save"
-		printf 'container-test: kept the cases, logs and sandbox files in %s\n' "$tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
+	engine_cleanup "${CONTAINER_TEST_KEEP:-}" container-test save
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -79,108 +64,12 @@ trap 'exit 143' TERM
 [[ -f $root/action.yml ]] || die "no action.yml in $root"
 
 # --- Tools ------------------------------------------------------------------
-missing=()
-# A Docker engine from any package will do (GitHub's runners have Docker's own);
-# the client must be the one installed with it, in /usr/bin.
-if [[ ! -x /usr/bin/docker ]] || ! command -v dockerd >/dev/null; then
-	missing+=(docker.io)
-fi
-for pkg in busybox-static ca-certificates openssl socat; do
-	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-	log "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >"$tmp/apt.log" 2>&1 || { cat "$tmp/apt.log"; die "apt-get update failed"; }
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$tmp/apt.log" 2>&1 ||
-		{ tail -n 30 "$tmp/apt.log"; die "apt-get install ${missing[*]} failed"; }
-fi
-# The client from the same package as the daemon, whatever else is on PATH.
-docker_bin=/usr/bin/docker
-if [[ ! -x $docker_bin ]] || ! command -v dockerd >/dev/null; then
-	die "no dockerd, or no docker client in /usr/bin"
-fi
-[[ -x /bin/busybox ]] || die "busybox-static did not install /bin/busybox"
+engine_packages busybox-static ca-certificates openssl socat
 command -v go >/dev/null || die "go is not on PATH"
 
-# --- A Docker engine of our own -----------------------------------------------
-mkdir -p "$tmp/docker/config"
-export DOCKER_HOST="unix://$tmp/docker/docker.sock"
-export DOCKER_CONFIG="$tmp/docker/config" # no credential helpers, no user config
-export DOCKER_BUILDKIT=1                  # as on GitHub's runners
-docker() { "$docker_bin" "$@"; }
-
-log "starting dockerd (no bridge, no iptables) under $tmp/docker"
-# Own containerd namespaces: where a system containerd runs (as on GitHub's
-# runners), dockerd uses it, and must not meet the system dockerd's containers.
-# Its own (empty) config file too: /etc/docker/daemon.json belongs to the
-# machine's engine and may repeat the flags below, which dockerd refuses.
-echo '{}' >"$tmp/docker/daemon.json"
-dockerd --config-file "$tmp/docker/daemon.json" \
-	--bridge=none --iptables=false --ip6tables=false \
-	--containerd-namespace pk-ct --containerd-plugins-namespace pk-ct-plugins \
-	--data-root "$tmp/docker/data" --exec-root "$tmp/docker/exec" \
-	-H "$DOCKER_HOST" --pidfile "$tmp/docker/dockerd.pid" \
-	>"$tmp/docker/dockerd.log" 2>&1 &
-dockerd_pid=$!
-ready=
-for _ in $(seq 1 120); do
-	kill -0 "$dockerd_pid" 2>/dev/null || { tail -n 30 "$tmp/docker/dockerd.log"; die "dockerd exited while starting"; }
-	if docker version >/dev/null 2>&1; then
-		ready=1
-		break
-	fi
-	sleep 0.5
-done
-[[ -n $ready ]] || { tail -n 30 "$tmp/docker/dockerd.log"; die "dockerd did not answer within 60s"; }
-
-# --- Stand-ins for the FROM images ---------------------------------------------
-# golang:X.Y.Z-* is built from busybox (for /bin/sh), the Go X.Y.Z toolchain at
-# /usr/local/go and the machine's CA bundle, with the real image's environment.
-# Any other base is unknown here: fail rather than build something untested.
-import_golang() {
-	local ref=$1 ver=$2 goroot rootfs applet
-	goroot=$(GOTOOLCHAIN="go$ver" go env GOROOT) || die "cannot get the Go $ver toolchain for $ref"
-	[[ -x $goroot/bin/go ]] || die "no go binary in $goroot"
-	rootfs="$tmp/rootfs-golang"
-	mkdir -p "$rootfs"/{bin,etc/ssl/certs,root,tmp,go,usr/local}
-	chmod 1777 "$rootfs/tmp"
-	cp /bin/busybox "$rootfs/bin/busybox"
-	for applet in $(/bin/busybox --list); do
-		[[ $applet == busybox ]] || ln -sf busybox "$rootfs/bin/$applet"
-	done
-	cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
-	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
-	printf 'root:x:0:\n' >"$rootfs/etc/group"
-	log "importing $ref (busybox + Go $ver from $goroot + CA bundle)"
-	# One archive: the rootfs, then GOROOT renamed to usr/local/go.
-	tar --owner=0 --group=0 --transform "s|^$(basename "$goroot")|./usr/local/go|S" -cf - \
-		-C "$rootfs" . -C "$(dirname "$goroot")" "$(basename "$goroot")" | docker import \
-		--change 'ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-		--change "ENV GOLANG_VERSION=$ver" \
-		--change 'ENV GOTOOLCHAIN=local' \
-		--change 'ENV GOPATH=/go' \
-		--change 'WORKDIR /go' \
-		- "$ref" >/dev/null || die "docker import of $ref failed"
-	docker run --rm --network none "$ref" go version | grep -q "go$ver " || die "$ref does not run go $ver"
-}
-
-stages=()
-while read -r kw rest; do
-	[[ ${kw^^} == FROM ]] || continue
-	# shellcheck disable=SC2086 # split the FROM line into words on purpose
-	set -- $rest
-	while [[ ${1:-} == --* ]]; do shift; done
-	ref=${1:?"FROM without an image in Dockerfile"}
-	[[ ${2:-} =~ ^[Aa][Ss]$ ]] && stages+=("${3:?}")
-	if [[ $ref == scratch || " ${stages[*]} " == *" $ref "* ]]; then
-		continue
-	elif [[ $ref =~ ^golang:([0-9]+\.[0-9]+\.[0-9]+)(-[a-z]+)?$ ]]; then
-		import_golang "$ref" "${BASH_REMATCH[1]}"
-	else
-		die "no stand-in for base image $ref: teach scripts/container-test.sh to build one"
-	fi
-done <"$root/Dockerfile"
+# --- A Docker engine of our own, and stand-ins for the FROM images -------------
+engine_start pk-ct
+engine_import_bases "$root/Dockerfile"
 
 # --- Build: cold, warm, and with the legacy builder ----------------------------
 build() { # build LOG TAG [docker build args...]
@@ -393,7 +282,11 @@ common_inputs=(asc-issuer-id="$(sb asc-issuer-id)" asc-api-url="$(sb asc-api-url
 	mos-url="$(sb mos-url)" mos-token="$(sb mos-token)" mos-project="$(sb mos-project)"
 	mos-apps="$(sb mos-apps)")
 
+# Timed: a `docker run` of the built image is what a runner does when it pulls
+# a prebuilt image instead of building one (the cold build above).
+t0=$(now_ms)
 run_case "$image" good-sync "${common_inputs[@]}" asc-key="$(sb asc-key.p8)" asc-key-id="$key_id"
+run_ms=$(($(now_ms) - t0))
 want_rc good-sync 0
 want_output good-sync valid '^true$'
 want_output good-sync uploaded '^true$'
@@ -487,4 +380,4 @@ log "ok   nonroot: the same image with USER 65534 fails, as it would on GitHub: 
 grep -hv '^::add-mask::' "$tmp/cases/nonroot/stdout" "$tmp/cases/nonroot/stderr" |
 	grep -E 'error|denied' | head -n 3 | sed 's/^/container-test:        /' || true
 
-log "PASS image $(mib "$image_bytes") (budget $(mib "$image_budget")), binary $(mib "$binary_bytes") (budget $(mib "$binary_budget")), build cold $(secs "$cold_ms")s, warm (modules cached) $(secs "$warm_ms")s, legacy builder $(secs "$legacy_ms")s"
+log "PASS image $(mib "$image_bytes") (budget $(mib "$image_budget")), binary $(mib "$binary_bytes") (budget $(mib "$binary_budget")), build cold $(secs "$cold_ms")s, warm (modules cached) $(secs "$warm_ms")s, legacy builder $(secs "$legacy_ms")s; one case (good-sync) runs in $(secs "$run_ms")s, the cold build takes $(awk -v b="$cold_ms" -v r="$run_ms" 'BEGIN { printf "%.0f", b / (r > 0 ? r : 1) }')x as long"

@@ -6,8 +6,9 @@
 #   go vet, staticcheck, govulncheck (against a vulnerability database built
 #   locally from the golang.org/x/vulndb module, because the database host is
 #   not reachable from our machines), shellcheck on our shell scripts
-#   (scripts/*.sh, binary/*.sh, .ci/run), and
-#   actionlint on workflow files.
+#   (scripts/*.sh, scripts/{docker,act}/*.sh, binary/*.sh, .ci/run), and
+#   actionlint on workflow files (.github/workflows, docs/examples, and
+#   scripts/act, the workflow act-test.sh runs).
 #
 # Works on a fresh machine that has only Go, git and apt: every tool is
 # installed at a pinned version into a cache dir, so later runs are fast.
@@ -186,7 +187,7 @@ if ! command -v "$shellcheck_bin" >/dev/null 2>&1; then
 fi
 
 shell_scripts=()
-for f in scripts/*.sh binary/*.sh .ci/run; do
+for f in scripts/*.sh scripts/docker/*.sh scripts/act/*.sh binary/*.sh .ci/run; do
 	[[ -f $f ]] && shell_scripts+=("$f")
 done
 step "shellcheck ${shell_scripts[*]:-(none)}"
@@ -198,7 +199,7 @@ done_step
 
 workflows=()
 shopt -s nullglob
-for f in .github/workflows/*.yml .github/workflows/*.yaml docs/examples/*.yml docs/examples/*.yaml; do
+for f in .github/workflows/*.yml .github/workflows/*.yaml docs/examples/*.yml docs/examples/*.yaml scripts/act/*.yml; do
 	workflows+=("$f")
 done
 shopt -u nullglob

@@ -221,8 +221,10 @@ func base64Wrapped(s string) string {
 	return b.String()
 }
 
-// serve writes the connection files for the container test and serves until
-// ctx ends.
+// serve writes the connection files for the container and act tests and
+// serves until ctx ends. Then it writes the file "requests": how many requests
+// each stand-in received, one "<stand-in> <count>" line each, so that a test
+// can prove that a run which had to stop early reached none of them.
 func (w *world) serve(ctx context.Context, dir string, stdout io.Writer) error {
 	files := map[string]string{
 		"asc-api-url":               w.ascURL,
@@ -252,7 +254,16 @@ func (w *world) serve(ctx context.Context, dir string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "stand-ins ready: App Store Connect %s, mos.portal %s, Google %s; files in %s\n", w.ascURL, w.mosURL, w.googleURL, dir)
 	<-ctx.Done()
+	if err := os.WriteFile(filepath.Join(dir, "requests"), []byte(w.requests()), 0o600); err != nil {
+		return fmt.Errorf("failed to write the request counts: %w", err)
+	}
 	return nil
+}
+
+// requests reports how many requests reached each stand-in, faulted or not.
+func (w *world) requests() string {
+	return fmt.Sprintf("app-store-connect %d\nmos-portal %d\ngoogle %d\n",
+		w.asc.Faults().Requests(), w.portal.Faults().Requests(), w.google.Faults().Requests())
 }
 
 // newServiceAccount makes a throwaway Google service account key, registers

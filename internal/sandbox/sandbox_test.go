@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -72,8 +73,30 @@ func TestServeWritesConnectionFiles(t *testing.T) {
 			t.Errorf("file %s: %v (%d bytes)", name, err, len(b))
 		}
 	}
+
+	// One unauthenticated request each to App Store Connect and mos.portal,
+	// none to Google: the counts written at the end must say so.
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, name := range []string{"asc-api-url", "mos-url"} {
+		base, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := client.Get(string(base) + "/v1/apps")
+		if err != nil {
+			t.Fatalf("GET %s: %v", name, err)
+		}
+		_ = resp.Body.Close()
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve: %v", err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "requests"))
+	if err != nil {
+		t.Fatalf("no requests file after serve ended: %v", err)
+	}
+	if want := "app-store-connect 1\nmos-portal 1\ngoogle 0\n"; string(got) != want {
+		t.Errorf("requests file:\n%s\nwant:\n%s", got, want)
 	}
 }
