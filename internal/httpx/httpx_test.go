@@ -35,12 +35,16 @@ func setup(t *testing.T, faults ...fault.Fault) (*fault.Injector, string) {
 }
 
 func newClient(log func(string)) *retryablehttp.Client {
+	return newClientWithAttempt(log, 500*time.Millisecond)
+}
+
+func newClientWithAttempt(log func(string), attempt time.Duration) *retryablehttp.Client {
 	return httpx.New(httpx.Config{
 		Service:        "Test service",
 		UserAgent:      "test-agent/1",
 		WaitMin:        time.Millisecond,
 		WaitMax:        5 * time.Millisecond,
-		AttemptTimeout: 500 * time.Millisecond,
+		AttemptTimeout: attempt,
 		Log:            log,
 	})
 }
@@ -56,6 +60,10 @@ func TestClientFaults(t *testing.T) {
 		wantBody     string
 		wantErr      string
 		wantRequests int
+		// attempt bounds one attempt (default 500ms). A case whose answer
+		// takes long to send under -race on a loaded machine needs more,
+		// or a timed-out first attempt is retried.
+		attempt time.Duration
 	}{
 		{name: "no fault", wantStatus: 200, wantBody: okBody, wantRequests: 1},
 		{name: "503 twice then ok", faults: []fault.Fault{{Kind: fault.Status, Status: 503, Times: 2}}, wantStatus: 200, wantBody: okBody, wantRequests: 3},
@@ -72,7 +80,7 @@ func TestClientFaults(t *testing.T) {
 		{name: "dropped forever", faults: []fault.Fault{{Kind: fault.Drop}}, wantErr: "EOF", wantRequests: 5},
 		{name: "hang ends at the deadline", faults: []fault.Fault{{Kind: fault.Hang}}, timeout: 300 * time.Millisecond, wantErr: "deadline exceeded"},
 		{name: "trickle slower than the deadline", faults: []fault.Fault{{Kind: fault.Trickle, Delay: 50 * time.Millisecond}}, timeout: 300 * time.Millisecond, wantErr: "deadline exceeded"},
-		{name: "huge body is refused without retry", faults: []fault.Fault{{Kind: fault.Huge, Size: 4 << 20}}, wantErr: "larger than", wantRequests: 1},
+		{name: "huge body is refused without retry", faults: []fault.Fault{{Kind: fault.Huge, Size: 4 << 20}}, wantErr: "larger than", wantRequests: 1, attempt: 8 * time.Second},
 		{name: "redirect is returned, not followed", faults: []fault.Fault{{Kind: fault.Redirect}}, wantStatus: 307, wantRequests: 1},
 	}
 	for _, tc := range cases {
@@ -91,7 +99,11 @@ func TestClientFaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp, err := newClient(nil).Do(req)
+			attempt := tc.attempt
+			if attempt == 0 {
+				attempt = 500 * time.Millisecond
+			}
+			resp, err := newClientWithAttempt(nil, attempt).Do(req)
 			if tc.wantStatus == 0 {
 				if err == nil {
 					resp.Body.Close()
