@@ -134,6 +134,28 @@ func (w *world) scenarios() []scenario {
 			},
 		},
 		{
+			title: "a hand upload filed the key under a mistyped Issuer ID: the daily check reports drift and names the field",
+			in:    with(inputs{"asc-key": w.keyPEM, "mode": "check"}),
+			setup: func() {
+				rec, _ := w.portal.IOSKey(project, "sports")
+				rec.IssuerID = mistypedIssuerID
+				w.portal.SetIOSKey(project, "sports", rec)
+			},
+			wantErr: true,
+			want: func(out map[string]string) error {
+				return all(expect(out, "uploaded", "false"), w.portalIssuer("sports", mistypedIssuerID),
+					expectResults(out, "ios", map[string]string{"weather": "in-sync", "news": "in-sync", "sports": "drift"}))
+			},
+		},
+		{
+			title: "sync files the key under the right Issuer ID again, and does not ask you to revoke the key in use",
+			in:    with(inputs{"asc-key": w.keyPEM}),
+			want: func(out map[string]string) error {
+				return all(expect(out, "uploaded", "true"), expect(out, "asc-previous-key-id", ""), w.portalIssuer("sports", issuerID),
+					expectResults(out, "ios", map[string]string{"weather": "unchanged", "news": "unchanged", "sports": "uploaded"}))
+			},
+		},
+		{
 			title:   "a key App Store Connect does not accept (revoked, or of another team) never reaches mos.portal",
 			in:      with(inputs{"asc-key": w.roguePEM, "asc-key-id": otherID, "mode": "force"}),
 			wantErr: true,
@@ -237,6 +259,14 @@ func (w *world) portalIOSKeys() map[string]portalstandin.IOSRecord {
 		recs[app], _ = w.portal.IOSKey(project, app)
 	}
 	return recs
+}
+
+// portalIssuer checks the Issuer ID mos.portal holds for app's iOS key.
+func (w *world) portalIssuer(app, want string) error {
+	if rec, _ := w.portal.IOSKey(project, app); rec.IssuerID != want {
+		return fmt.Errorf("mos.portal app %s holds its key under Issuer ID %q, want %s", app, rec.IssuerID, want)
+	}
+	return nil
 }
 
 func (w *world) portalHolds(keyID string) error {

@@ -32,16 +32,19 @@ import (
 
 // Fixed identities of the sandbox world. None of them is real.
 const (
-	issuerID  = "69a6de7f-0c5e-47e3-e053-5b8c7c11a4d1"
-	keyID     = "SANDBX2KEY"
-	oldKeyID  = "OLDKEY0001"
-	otherID   = "ROGUEKEY99"
-	mosToken  = "mos_sandbox_token_3c1f0a9e"
-	project   = "acme"
-	teamAppA  = "com.acme.weather"
-	teamAppB  = "com.acme.news"
-	playEmail = "publisher@acme-sandbox.iam.gserviceaccount.com"
-	playPkg   = "com.acme.weather"
+	issuerID = "69a6de7f-0c5e-47e3-e053-5b8c7c11a4d1"
+	// mistypedIssuerID is issuerID with two characters swapped, as a hand
+	// upload gets it wrong.
+	mistypedIssuerID = "69a6de7f-0c5e-47e3-e053-5b8c7c11a41d"
+	keyID            = "SANDBX2KEY"
+	oldKeyID         = "OLDKEY0001"
+	otherID          = "ROGUEKEY99"
+	mosToken         = "mos_sandbox_token_3c1f0a9e"
+	project          = "acme"
+	teamAppA         = "com.acme.weather"
+	teamAppB         = "com.acme.news"
+	playEmail        = "publisher@acme-sandbox.iam.gserviceaccount.com"
+	playPkg          = "com.acme.weather"
 )
 
 var apps = []string{"weather", "news", "sports"}
