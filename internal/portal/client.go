@@ -162,7 +162,7 @@ func decodeIOS(op call, status int, body []byte) (*IOSKey, error) {
 	if err := decodeRecord(body, &w); err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
-	at, err := checkRecord("keyId", w.KeyID, w.Fingerprint, w.UploadedAt)
+	at, err := checkRecord("keyId", w.KeyID, "issuerId", w.IssuerID, w.Fingerprint, w.UploadedAt)
 	if err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
@@ -174,7 +174,7 @@ func decodeAndroid(op call, status int, body []byte) (*AndroidKey, error) {
 	if err := decodeRecord(body, &w); err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
-	at, err := checkRecord("privateKeyId", w.PrivateKeyID, w.Fingerprint, w.UploadedAt)
+	at, err := checkRecord("privateKeyId", w.PrivateKeyID, "clientEmail", w.ClientEmail, w.Fingerprint, w.UploadedAt)
 	if err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
@@ -182,12 +182,17 @@ func decodeAndroid(op call, status int, body []byte) (*AndroidKey, error) {
 }
 
 // checkRecord checks the fields a key record of either store must have: its
-// key ID (named idField on the wire) and its fingerprint. It returns the
-// record's uploadedAt.
-func checkRecord(idField, id, fingerprint, uploadedAt string) (time.Time, error) {
+// key ID and its owner (the Issuer ID, the client email; named idField and
+// ownerField on the wire) and its fingerprint. It returns the record's
+// uploadedAt. Without the owner the action could not tell the right key
+// filed under the wrong team from the right key, so a record without one
+// breaks the contract rather than counting as drift on every run.
+func checkRecord(idField, id, ownerField, owner, fingerprint, uploadedAt string) (time.Time, error) {
 	switch {
 	case id == "":
 		return time.Time{}, fmt.Errorf("the key record has no %s", idField)
+	case owner == "":
+		return time.Time{}, fmt.Errorf("the key record has no %s", ownerField)
 	case !strings.HasPrefix(fingerprint, "SHA256:"):
 		return time.Time{}, errors.New(`the key record has no fingerprint of the form "SHA256:…"`)
 	}
