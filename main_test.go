@@ -349,7 +349,7 @@ func TestBinaryAgreementNotAccepted(t *testing.T) {
 		}
 	}
 	row := regexp.MustCompile(`(?m)^\| App Store Connect check \|.*$`).FindString(out.summary)
-	if !strings.Contains(row, "❌ App Store Connect accepted key E2EKEY0001") || !strings.Contains(row, "Account Holder") {
+	if !strings.Contains(row, "❌ Nothing is wrong with the key: App Store Connect accepted key E2EKEY0001") || !strings.Contains(row, "Account Holder") {
 		t.Errorf("summary check row = %q", row)
 	}
 	t.Logf("annotation as the runner gets it:\n%s", errLine)

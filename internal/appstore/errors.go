@@ -128,11 +128,13 @@ func (e *AgreementError) Title() string {
 func (e *AgreementError) Unwrap() error { return e.API }
 
 func (e *AgreementError) Error() string {
-	return fmt.Sprintf("App Store Connect accepted key %s but answers the requests of its team (Issuer ID %s) with %d %s "+
-		"until the team's Account Holder accepts Apple's updated agreement; %s. "+
-		"Nothing is wrong with the key: the Account Holder (no other user of the team can) must accept the agreement "+
-		"in App Store Connect → Business (https://appstoreconnect.apple.com/business) and, for the Apple Developer Program License Agreement, "+
-		"at https://developer.apple.com/account; then re-run the workflow",
+	// The remedy first: on the morning an agreement lapses, this is the one
+	// line every release engineer of the team reads.
+	return fmt.Sprintf("Nothing is wrong with the key: App Store Connect accepted key %s, but answers every request of its team "+
+		"(Issuer ID %s) with %d %s until the team's Account Holder accepts Apple's updated agreement. "+
+		"The Account Holder (no other user of the team can) must accept it in App Store Connect → Business "+
+		"(https://appstoreconnect.apple.com/business) and, for the Apple Developer Program License Agreement, "+
+		"at https://developer.apple.com/account; then re-run the workflow. %s",
 		e.API.KeyID, e.API.IssuerID, e.API.Status, e.Code, e.API.apple())
 }
 
