@@ -195,7 +195,8 @@ func (w *world) scenarios() []scenario {
 						changed = append(changed, fmt.Errorf("mos.portal app %s changed from key %s to %s", app, portalBefore[app].KeyID, rec.KeyID))
 					}
 				}
-				return all(expect(out, "valid", "false"), expect(out, "uploaded", "false"), errors.Join(changed...))
+				return all(expect(out, "valid", "false"), expect(out, "uploaded", "false"), errors.Join(changed...),
+					expectResults(out, "ios", map[string]string{"weather": "failed", "news": "failed", "sports": "failed"}))
 			},
 		},
 		{
