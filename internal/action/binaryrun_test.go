@@ -2,7 +2,6 @@ package action
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mos-tools/publisher-keys/internal/testkit"
 )
 
 // runShAsset is the release asset binary/run.sh picks on this machine.
@@ -144,12 +145,7 @@ func TestRunShRelease(t *testing.T) {
 		}
 	}))
 	t.Cleanup(mirror.Close)
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedURL := "http://" + closed.Addr().String()
-	closed.Close()
+	closedURL := testkit.RefusedURL(t)
 
 	inputs := []string{"PUBLISHER_KEYS_RELEASE=" + tag, "INPUT_ASC-KEY-ID=ABCDE12345", "INPUT_MODE=check"}
 	cases := []struct {

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -28,6 +27,7 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
 	"github.com/mos-tools/publisher-keys/internal/standin/googlestandin"
 	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
+	"github.com/mos-tools/publisher-keys/internal/testkit"
 )
 
 // The fault matrix of issue 5: every way App Store Connect, mos.portal and
@@ -179,20 +179,9 @@ func (fw *faultWorld) count(name string) int {
 	panic("unknown request counter " + name)
 }
 
-// closedPortURL returns the URL of a loopback port that was just free: a
-// connection to it is refused.
-func closedPortURL(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return "http://" + addr
-}
+// closedPortURL returns the URL of a loopback port that refuses every
+// connection.
+func closedPortURL(t *testing.T) string { return testkit.RefusedURL(t) }
 
 // reqSpec is a list of request counts, "asc=1 GET=3 PUT:news=2..5": each
 // count exact or an inclusive range (where retries race a deadline).

@@ -18,6 +18,7 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/httpx"
 	"github.com/mos-tools/publisher-keys/internal/standin/ascstandin"
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
+	"github.com/mos-tools/publisher-keys/internal/testkit"
 	"github.com/mos-tools/publisher-keys/internal/version"
 )
 
@@ -382,10 +383,7 @@ func TestCheckChunksBy200(t *testing.T) {
 
 func TestCheckNetworkError(t *testing.T) {
 	t.Parallel()
-	// A port that was just free: nothing listens there.
-	ts := httptest.NewServer(http.NotFoundHandler())
-	ts.Close()
-	base, err := httpx.ParseBaseURL("asc-api-url", ts.URL)
+	base, err := httpx.ParseBaseURL("asc-api-url", testkit.RefusedURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}

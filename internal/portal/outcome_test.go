@@ -2,13 +2,12 @@ package portal_test
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/mos-tools/publisher-keys/internal/portal"
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
+	"github.com/mos-tools/publisher-keys/internal/testkit"
 )
 
 // TestOutcomeUnknown pins which failed uploads leave open whether the key
@@ -54,10 +53,7 @@ func TestOutcomeUnknown(t *testing.T) {
 		{name: "no answer before the deadline, after the write", faults: []fault.Fault{{Kind: fault.Hang, Through: true}}, unknown: true, stored: true,
 			client: within(300 * time.Millisecond)},
 		{name: "nothing listens", unknown: true, client: func(t *testing.T, _ *env) (*portal.Client, context.Context) {
-			srv := httptest.NewServer(http.NotFoundHandler())
-			base := srv.URL
-			srv.Close()
-			return newClient(t, base, token), t.Context()
+			return newClient(t, testkit.RefusedURL(t), token), t.Context()
 		}},
 		{name: "cancelled", unknown: true, client: func(t *testing.T, e *env) (*portal.Client, context.Context) {
 			ctx, cancel := context.WithCancel(t.Context())
