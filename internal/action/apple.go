@@ -70,7 +70,10 @@ func (r *run) appleStore() *store {
 			return "", err
 		}
 		r.mask(token)
-		client := &appstore.Client{BaseURL: cfg.ascAPIURL, HTTP: r.httpClient("App Store Connect"), Signer: signer}
+		// Mask: the individual-key token of a 401's second look is masked
+		// before it is sent, like the team token above.
+		client := &appstore.Client{BaseURL: cfg.ascAPIURL, HTTP: r.httpClient("App Store Connect"), Signer: signer,
+			Mask: func(token string) { r.mask(token) }}
 		chk, err := client.Check(ctx, cfg.bundleIDs)
 		if err != nil {
 			return "", err
