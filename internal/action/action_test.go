@@ -369,6 +369,8 @@ func TestRejectedBeforeAnyRequest(t *testing.T) {
 		{name: "mos inputs partly missing", in: map[string]string{"mos-token": ""}, wantTitle: "Invalid input mos-token", wantMsg: "forks", inputsRefused: true},
 		{name: "sync without mos", in: map[string]string{"mos-url": "", "mos-token": "", "mos-project": "", "mos-apps": ""}, wantTitle: "Invalid input mos-url", wantMsg: "mode: check", inputsRefused: true},
 		{name: "bad bundle id", in: map[string]string{"asc-bundle-ids": "com.acme.weather, com acme"}, wantTitle: "Invalid asc-bundle-ids"},
+		{name: "key id and issuer id swapped", in: map[string]string{"asc-key-id": issuer, "asc-issuer-id": keyID},
+			wantTitle: "Key ID and Issuer ID swapped", wantMsg: "the two look swapped", wantOneError: true},
 		{name: "sec1 key of P-256 with bad issuer", in: map[string]string{"asc-key": sec1, "asc-issuer-id": "not-a-uuid"}, wantMsg: "UUID"},
 	}
 	for _, tc := range cases {

@@ -37,11 +37,17 @@ func (r *run) appleStore() *store {
 			errs = append(errs, fmt.Errorf("%s: %w", cfg.ascKeySource, err))
 		}
 	}
-	if err := asckey.CheckKeyID(cfg.ascKeyID); err != nil {
+	if err := asckey.CheckSwapped(cfg.ascKeyID, cfg.ascIssuerID); err != nil {
+		// One cause, one annotation: not "Key ID looks like an Issuer ID"
+		// and "Issuer ID looks like a Team ID" side by side.
 		errs = append(errs, err)
-	}
-	if err := asckey.CheckIssuerID(cfg.ascIssuerID); err != nil {
-		errs = append(errs, err)
+	} else {
+		if err := asckey.CheckKeyID(cfg.ascKeyID); err != nil {
+			errs = append(errs, err)
+		}
+		if err := asckey.CheckIssuerID(cfg.ascIssuerID); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	for _, id := range cfg.bundleIDs {
 		if err := appstore.CheckBundleID(id); err != nil {
