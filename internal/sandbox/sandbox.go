@@ -39,12 +39,15 @@ const (
 	keyID            = "SANDBX2KEY"
 	oldKeyID         = "OLDKEY0001"
 	otherID          = "ROGUEKEY99"
-	mosToken         = "mos_sandbox_token_3c1f0a9e"
-	project          = "acme"
-	teamAppA         = "com.acme.weather"
-	teamAppB         = "com.acme.news"
-	playEmail        = "publisher@acme-sandbox.iam.gserviceaccount.com"
-	playPkg          = "com.acme.weather"
+	// individualID is an individual API key of the team's Admin: App Store
+	// Connect accepts it, but only with an individual key's token.
+	individualID = "INDIVKEY42"
+	mosToken     = "mos_sandbox_token_3c1f0a9e"
+	project      = "acme"
+	teamAppA     = "com.acme.weather"
+	teamAppB     = "com.acme.news"
+	playEmail    = "publisher@acme-sandbox.iam.gserviceaccount.com"
+	playPkg      = "com.acme.weather"
 )
 
 var apps = []string{"weather", "news", "sports"}
@@ -82,6 +85,7 @@ type world struct {
 	googleURL        string
 	key, rogue       *ecdsa.PrivateKey
 	keyPEM, roguePEM string
+	individualPEM    string
 	playJSON         string
 	stops            []func()
 }
@@ -95,9 +99,15 @@ func newWorld(now func() time.Time) (*world, error) {
 	if w.rogue, w.roguePEM, err = newP8(); err != nil {
 		return nil, err
 	}
+	individual, individualPEM, err := newP8()
+	if err != nil {
+		return nil, err
+	}
+	w.individualPEM = individualPEM
 
 	w.asc = ascstandin.New()
 	w.asc.AddKey(ascstandin.Key{KeyID: keyID, IssuerID: issuerID, Public: &w.key.PublicKey, Role: ascstandin.RoleAppManager})
+	w.asc.AddKey(ascstandin.Key{KeyID: individualID, IssuerID: issuerID, Public: &individual.PublicKey, Individual: true})
 	w.asc.AddApp(ascstandin.App{ID: "1500000001", BundleID: teamAppA, Name: "Acme Weather", IssuerID: issuerID})
 	w.asc.AddApp(ascstandin.App{ID: "1500000002", BundleID: teamAppB, Name: "Acme News", IssuerID: issuerID})
 

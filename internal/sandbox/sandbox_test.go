@@ -34,6 +34,9 @@ func TestDemoEndsAsExpected(t *testing.T) {
 	if !strings.Contains(log, "Error [App Store Connect rejected the key (401 NOT_AUTHORIZED)]") {
 		t.Errorf("the rejected-key scenario is not shown as an annotated error:\n%s", log)
 	}
+	if !strings.Contains(log, "Error [Individual API key, not a team key]: Key INDIVKEY42 is an individual API key") {
+		t.Errorf("the individual-key scenario is not shown as an annotated error naming the key's kind:\n%s", log)
+	}
 	agreement := regexp.MustCompile(`(?m)^Error \[App Store Connect agreement not accepted \(403 FORBIDDEN\.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED\)\]: .*Account Holder.*$`).FindString(log)
 	if agreement == "" {
 		t.Errorf("the agreement scenario is not shown as an annotated error naming the Account Holder:\n%s", log)
