@@ -685,3 +685,27 @@ func TestUnwritableOutputsStopBeforeAnyRequest(t *testing.T) {
 		t.Errorf("%d requests were sent by a step that cannot report", n)
 	}
 }
+
+// TestRetryLinesNameTheRequest: a retry line says which service, which
+// request and which app it is about, with the status code alone.
+func TestRetryLinesNameTheRequest(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.asc.Faults().Add(fault.Fault{Kind: fault.Status, Status: 503, Times: 1})
+	w.portal.Faults().Add(fault.Fault{Kind: fault.Status, Status: 503, Times: 1, Method: "GET", PathPrefix: "/api/v1/projects/acme/apps/weather/"})
+	r := run(t, w.workspace, w.inputs(nil))
+	if r.err != nil {
+		t.Fatalf("error = %v\n%s", r.err, r.stdout)
+	}
+	for _, want := range []string{
+		"App Store Connect GET /v1/apps: answered 503; retry 1 of 4 in ",
+		"mos.portal GET weather/ios: answered 503; retry 1 of 4 in ",
+	} {
+		if !strings.Contains(r.stdout, "\n"+want) {
+			t.Errorf("the log has no line starting %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "Service Unavailable") {
+		t.Errorf("the log shows the reason phrase:\n%s", r.stdout)
+	}
+}

@@ -165,7 +165,8 @@ func (c *Client) get(ctx context.Context, token string, u *url.URL) (*page, erro
 	if hc == nil {
 		hc = NewHTTPClient(nil)
 	}
-	resp, err := hc.Do(req)
+	// Retry lines name the request, never its query: "App Store Connect GET /v1/apps".
+	resp, err := httpx.Labelled(hc, "App Store Connect GET /"+strings.TrimPrefix(u.EscapedPath(), "/")).Do(req)
 	if err != nil {
 		if resp != nil {
 			resp.Body.Close()

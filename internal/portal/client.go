@@ -288,7 +288,9 @@ func (c *Client) do(ctx context.Context, op call, payload []byte) (int, []byte, 
 	}
 
 	secrets := append([]string{c.Token}, op.secrets...)
-	resp, err := c.HTTP.Do(req)
+	// Retry lines name the request and the app: "mos.portal GET weather/ios".
+	hc := httpx.Labelled(c.HTTP, "mos.portal "+op.method+" "+url.PathEscape(op.app)+"/"+op.platform)
+	resp, err := hc.Do(req)
 	if err != nil {
 		if resp != nil { // a response that came with a cancelled context
 			_ = resp.Body.Close()
