@@ -23,6 +23,7 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/standin/ascstandin"
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
 	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
+	"github.com/mos-tools/publisher-keys/internal/version"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -707,5 +708,32 @@ func TestRetryLinesNameTheRequest(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "Service Unavailable") {
 		t.Errorf("the log shows the reason phrase:\n%s", r.stdout)
+	}
+}
+
+// TestHeader: the first line shows the mode and timeout in effect, and
+// leaves out one the inputs refused instead of showing "timeout 0s".
+func TestHeader(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	cases := []struct {
+		name string
+		in   map[string]string
+		want string // the header after the version
+	}{
+		{"as given", map[string]string{"mode": "check", "timeout": "45s"}, " · mode check · timeout 45s"},
+		{"default timeout", map[string]string{"mode": "check", "timeout": ""}, " · mode check · timeout 2m0s"},
+		{"timeout without unit", map[string]string{"mode": "check", "timeout": "5"}, " · mode check"},
+		{"mode refused", map[string]string{"mode": "upload"}, " · timeout 20s"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, w.workspace, w.inputs(tc.in))
+			want := "mos publisher-keys " + version.Version() + tc.want
+			if got := regexp.MustCompile(`(?m)^mos publisher-keys .*$`).FindString(r.stdout); got != want {
+				t.Errorf("header %q, want %q\n%s", got, want, r.stdout)
+			}
+		})
 	}
 }
