@@ -284,6 +284,16 @@ func TestBinaryVersionAndUnknownCommand(t *testing.T) {
 	if out.code != 0 || strings.TrimSpace(out.stdout) != testVersion {
 		t.Errorf("version: exit %d, stdout %q; want 0 and %q", out.code, out.stdout, testVersion)
 	}
+	for _, arg := range []string{"-h", "--help"} {
+		out = runBinary(t, []string{arg}, nil)
+		if out.code != 0 || !strings.Contains(out.stdout, "Usage:") || !strings.Contains(out.stdout, "publisher-keys sandbox") {
+			t.Errorf("%s: exit %d, stdout %q; want 0 and the usage", arg, out.code, out.stdout)
+		}
+	}
+	out = runBinary(t, []string{"sandbox", "-h"}, nil)
+	if out.code != 0 || !strings.Contains(out.stdout, "Usage: publisher-keys sandbox") {
+		t.Errorf("sandbox -h: exit %d, stdout %q, stderr %q; want 0 and the usage", out.code, out.stdout, out.stderr)
+	}
 	out = runBinary(t, []string{"deploy"}, nil)
 	if out.code != 1 || !strings.Contains(out.stderr, `unknown command "deploy"`) {
 		t.Errorf("unknown command: exit %d, stderr %q", out.code, out.stderr)

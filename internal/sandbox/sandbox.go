@@ -19,8 +19,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,7 +60,16 @@ func Main(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.SetOutput(stdout)
 	serve := fs.Bool("serve", false, "start the stand-ins, write their addresses and a throwaway key into -dir, and serve until interrupted")
 	dir := fs.String("dir", "", "with -serve: the folder to write the connection files into")
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: publisher-keys sandbox [-serve -dir DIR]\n\n"+
+			"Without flags, runs the action against loopback stand-ins of App Store Connect, Google and mos.portal,\n"+
+			"scenario after scenario, and shows what a workflow would show.\n\n")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // usage was asked for, and printed
+		}
 		return err
 	}
 	w, err := newWorld(time.Now)
@@ -257,14 +268,24 @@ func (w *world) serve(ctx context.Context, dir string, stdout io.Writer) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	// A script waits for "ready" and then reads the URLs: the files of an
+	// earlier run, with their dead ports, must be gone first.
+	for _, name := range append(slices.Collect(maps.Keys(files)), "ready", "requests") {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("failed to clear %s: %w", name, err)
+		}
+	}
 	for name, v := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(v), 0o600); err != nil {
 			return err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "ready"), nil, 0o600); err != nil {
+	// Last, once every other file is complete; gone again at exit.
+	ready := filepath.Join(dir, "ready")
+	if err := os.WriteFile(ready, nil, 0o600); err != nil {
 		return err
 	}
+	defer os.Remove(ready)
 	fmt.Fprintf(stdout, "stand-ins ready: App Store Connect %s, mos.portal %s, Google %s; files in %s\n", w.ascURL, w.mosURL, w.googleURL, dir)
 	<-ctx.Done()
 	if err := os.WriteFile(filepath.Join(dir, "requests"), []byte(w.requests()), 0o600); err != nil {
