@@ -48,16 +48,24 @@ func (c *Client) explain401(ctx context.Context, err error) error {
 }
 
 // authenticated reports whether the outcome of a request shows that App
-// Store Connect took its token: a success or a refusal other than 401 (a
-// 403 too: the token was verified before the role was judged). No answer,
-// a redirect, 429 or 5xx say nothing either way.
+// Store Connect took its token: a success (also one whose body was not as
+// expected) or a refusal other than 401 (a 403 too: the token was verified
+// before the role was judged). No answer, a redirect, 429 or 5xx say nothing
+// either way.
 func authenticated(err error) bool {
-	if err == nil {
+	var (
+		e    *APIError
+		resp *ResponseError
+	)
+	switch {
+	case err == nil:
 		return true
+	case errors.As(err, &resp):
+		return resp.Status >= 200 && resp.Status < 300
+	case errors.As(err, &e):
+		return e.Status >= 400 && e.Status < 500 && e.Status != http.StatusUnauthorized && e.Status != http.StatusTooManyRequests
 	}
-	var e *APIError
-	return errors.As(err, &e) && e.Status >= 400 && e.Status < 500 &&
-		e.Status != http.StatusUnauthorized && e.Status != http.StatusTooManyRequests
+	return false
 }
 
 // clockError returns a *ClockError when, by Apple's Date, the team token's
