@@ -135,7 +135,7 @@ func TestOwnerErrorMessages(t *testing.T) {
 				"so nothing was written: the new key must first be proven to see the app: give the app's bundle ID in asc-bundle-ids, or check the workflow's matrix entry"},
 		{name: "apple, check", err: &OwnerError{App: "weather", Held: theirs, Want: newKey, Check: true},
 			want: "mos.portal holds key OLDKEY1234 of another team (Issuer ID 0f3c9a2e…) for app weather, not the checked key NEWKEY1234 of Issuer ID 57246542…; " +
-				"a sync replaces it only once the new key is proven to see the app: give the app's bundle ID in asc-bundle-ids, or check the workflow's matrix entry"},
+				"to replace it, run this action with mode: sync once the new key is proven to see the app: give the app's bundle ID in asc-bundle-ids; or check the workflow's matrix entry"},
 		{name: "play, refused", err: &OwnerError{App: "weather", Held: playHeld, Want: play},
 			want: "app weather holds key a1b2c3d4… of another service account (client email publisher@globex.iam.gserviceaccount.com), " +
 				"and this run's key 3f2e1d0c… belongs to client email publisher@acme.iam.gserviceaccount.com, so nothing was written: " +

@@ -240,7 +240,7 @@ func (e *OwnerError) Error() string {
 	n := e.Want.Names
 	if e.Check {
 		return fmt.Sprintf("mos.portal holds key %s of another %s (%s %s) for app %s, not the checked key %s of %s %s; "+
-			"a sync replaces it only once the new key is proven to %s, or check the workflow's matrix entry",
+			"to replace it, run this action with mode: sync once the new key is proven to %s; or check the workflow's matrix entry",
 			heldKey, n.Team, n.Owner, heldOwner, e.App, wantKey, n.Owner, wantOwner, n.Proof)
 	}
 	return fmt.Sprintf("app %s holds key %s of another %s (%s %s), and this run's key %s belongs to %s %s, so nothing was written: "+
