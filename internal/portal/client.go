@@ -1,6 +1,7 @@
-// Package portal is the client of mos.portal contract v1 (docs/openapi.yaml):
+// Package portal is the client of mos.portal contract v1.1 (docs/openapi.yaml):
 // read and store the App Store Connect key and the Google Play
-// service-account key of an app. It is the one place to change if the real
+// service-account key of an app, and read the apps' records with their
+// bundle IDs and package names. It is the one place to change if the real
 // portal's API differs from the contract.
 package portal
 
