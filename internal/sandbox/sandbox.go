@@ -92,11 +92,14 @@ func Main(ctx context.Context, args []string, stdout io.Writer) error {
 
 // world is the stand-ins and the keys registered with them.
 type world struct {
-	now              func() time.Time
-	asc              *ascstandin.Server
-	portal           *portalstandin.Server
-	google           *googlestandin.Server
-	ascURL, mosURL   string
+	now            func() time.Time
+	asc            *ascstandin.Server
+	portal         *portalstandin.Server
+	google         *googlestandin.Server
+	ascURL, mosURL string
+	// ascAheadURL is an App Store Connect whose clock is 10 minutes ahead of
+	// the runner's, as Apple's is for a runner whose clock is behind.
+	ascAheadURL      string
 	googleURL        string
 	key, rogue       *ecdsa.PrivateKey
 	keyPEM, roguePEM string
@@ -152,8 +155,14 @@ func newWorld(now func() time.Time) (*world, error) {
 		KeyID: oldKeyID, IssuerID: issuerID, Fingerprint: oldFP, PrivateKey: oldPEM, UploadedAt: now().Add(-120 * 24 * time.Hour),
 	})
 
+	ahead := ascstandin.New(ascstandin.WithClockOffset(10 * time.Minute))
+	ahead.AddKey(ascstandin.Key{KeyID: keyID, IssuerID: issuerID, Public: &w.key.PublicKey, Role: ascstandin.RoleAppManager})
+
 	w.google = googlestandin.New()
 	if w.ascURL, err = w.start(w.asc.Start); err != nil {
+		return nil, err
+	}
+	if w.ascAheadURL, err = w.start(ahead.Start); err != nil {
 		return nil, err
 	}
 	if w.mosURL, err = w.start(w.portal.Start); err != nil {

@@ -38,6 +38,9 @@ func TestDemoEndsAsExpected(t *testing.T) {
 	if !strings.Contains(log, "Error [Individual API key, not a team key]: Key INDIVKEY42 is an individual API key") {
 		t.Errorf("the individual-key scenario is not shown as an annotated error naming the key's kind:\n%s", log)
 	}
+	if !regexp.MustCompile(`(?m)^Error \[Runner's clock is off\]: The runner's clock is (10 min 0 s|9 min 59 s) behind App Store Connect's .*was not judged`).MatchString(log) {
+		t.Errorf("the clock scenario is not shown as an annotated error naming the offset:\n%s", log)
+	}
 	agreement := regexp.MustCompile(`(?m)^Error \[App Store Connect agreement not accepted \(403 FORBIDDEN\.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED\)\]: .*Account Holder.*$`).FindString(log)
 	if agreement == "" {
 		t.Errorf("the agreement scenario is not shown as an annotated error naming the Account Holder:\n%s", log)
