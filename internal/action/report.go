@@ -76,8 +76,8 @@ func (r *run) appResults(s *store) []keysync.Result {
 	if !r.validated || !s.given || !r.cfg.hasMos() || s.valid {
 		return s.results
 	}
-	rows := make([]keysync.Result, 0, len(r.cfg.mosApps))
-	for _, app := range r.cfg.mosApps {
+	rows := make([]keysync.Result, 0, len(s.sel.apps))
+	for _, app := range s.sel.apps {
 		rows = append(rows, keysync.Result{App: app, Status: keysync.StatusFailed, Err: &keyFailedError{
 			store: s.name, app: app, refused: s.intakeErr != nil, cut: s.checkCut, timeout: r.cfg.timeout,
 		}})

@@ -78,6 +78,15 @@ var editIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 var packageRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$`)
 
+// CheckPackageName returns a *PackageNameError when p cannot be an Android
+// application ID, so a caller can refuse it before any request.
+func CheckPackageName(p string) error {
+	if !packageRe.MatchString(p) || len(p) > 255 {
+		return &PackageNameError{Package: p}
+	}
+	return nil
+}
+
 // Check obtains an access token for the key and, for each package, opens an
 // edit and deletes it again. With no packages it only proves that Google
 // accepts the key. The error is a *TokenError when no token was issued,
@@ -98,8 +107,8 @@ func (c *Client) Check(ctx context.Context, packages []string) (*Result, error) 
 	var pkgs []string
 	seen := map[string]bool{}
 	for _, p := range packages {
-		if !packageRe.MatchString(p) || len(p) > 255 {
-			bad = append(bad, &PackageNameError{Package: p})
+		if err := CheckPackageName(p); err != nil {
+			bad = append(bad, err)
 			continue
 		}
 		if !seen[p] {
