@@ -41,7 +41,7 @@ type Key struct {
 	// It is not vetted here: package play requests it only when it is
 	// Google's certificate list of ClientEmail or a loopback URL.
 	CertURL string
-	Private      *rsa.PrivateKey
+	Private *rsa.PrivateKey
 	// JSON is the canonical key file to upload: the fields as given, in the
 	// order Google writes them, with private_key as a PKCS#8 PEM with LF line
 	// ends, two-space indent and a final newline. The same for every encoding
