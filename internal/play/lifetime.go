@@ -63,14 +63,14 @@ func CertListURL(k *playkey.Key) (string, error) {
 		if rest == escaped || rest == strings.ReplaceAll(escaped, "@", "%40") {
 			return k.CertURL, nil
 		}
-		return "", errors.New("its client_x509_cert_url names another service account than client_email")
+		return "", errors.New("the key file's client_x509_cert_url names another service account than its client_email, so it was not requested")
 	}
 	u, err := url.Parse(k.CertURL)
 	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.User == nil && u.Fragment == "" &&
 		u.Opaque == "" && u.Host != "" && httpx.IsLoopbackHost(u.Hostname()) {
 		return k.CertURL, nil
 	}
-	return "", errors.New("its client_x509_cert_url is not Google's certificate list of client_email, so it was not requested")
+	return "", errors.New("the key file's client_x509_cert_url is not Google's certificate list of its client_email, so it was not requested")
 }
 
 // lifetime reads the key's certificate from Google's public list. It sends

@@ -88,7 +88,7 @@ func (e *TokenError) Title() string {
 func (e *TokenError) Error() string {
 	said := e.said()
 	if e.Code == "invalid_grant" && e.CertListRead && !e.CertListed {
-		return fmt.Sprintf("Google no longer publishes the certificate of key %s: it was deleted or disabled in Google Cloud%s. Create a new JSON key for service account %s (Google Cloud → IAM & Admin → Service accounts → %s → Keys → Add key), store it in the secret, and run again: the next run uploads it to mos.portal.",
+		return fmt.Sprintf("Google no longer publishes the certificate of key %s: it was deleted or disabled in Google Cloud%s. Create a new JSON key for service account %s (Google Cloud → IAM & Admin → Service accounts → %s → Keys → Add key), store it in the secret, and run this action again: it uploads the new key to mos.portal.",
 			e.KeyID, said, e.ClientEmail, e.ClientEmail)
 	}
 	switch e.Kind {
