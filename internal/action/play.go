@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -12,17 +13,6 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/playkey"
 	"github.com/mos-tools/publisher-keys/internal/portal"
 )
-
-// checkPackages is the Play check of the key and the packages.
-//
-// Seam for issue 16, part 3: the packages of the apps' records are to be
-// checked read-only (play-check: read, a GET of each package's production
-// track, also when play-check is edit). Until that check is on main, every
-// package is checked as play-package-names is: by opening and deleting an
-// edit.
-func checkPackages(ctx context.Context, client *play.Client, packages []string) (*play.Result, error) {
-	return client.Check(ctx, packages)
-}
 
 // keyWide says whether a Play failure is the key's rather than one app's:
 // the same answer would come for any package.
@@ -79,17 +69,24 @@ func (r *run) playStore() *store {
 		s.intakeErr = err
 		return s
 	}
-	client := &play.Client{BaseURL: cfg.playAPIURL, Key: key, Now: r.deps.Now}
+	client := &play.Client{BaseURL: cfg.playAPIURL, Key: key, Now: r.deps.Now, Edit: cfg.playEdit, CertTransport: r.deps.Transport}
 	s.idNoun, s.keyName, s.whose = "package", "service account "+key.ClientEmail, "private key ID "+key.PrivateKeyID
 	s.check = func(ctx context.Context, recordPkgs []string) (string, map[string]storeAnswer, error) {
 		client.HTTP = r.httpClient("Google")
 		client.OnSecret = func(secret string) { r.mask(secret) }
-		res, err := checkPackages(ctx, client, union(cfg.playPackages, recordPkgs))
+		// The apps' packages are always checked read-only: an edit per
+		// app could break a release mos.publisher is uploading.
+		client.ReadOnly = make(map[string]bool, len(recordPkgs))
+		for _, p := range recordPkgs {
+			client.ReadOnly[p] = !slices.Contains(cfg.playPackages, p)
+		}
+		res, err := client.Check(ctx, union(cfg.playPackages, recordPkgs))
 		for _, pkg := range res.Packages {
 			if pkg.Warning != "" {
 				r.warningf("Google Play edit left open", "%s: %s", pkg.Package, pkg.Warning)
 			}
 		}
+		r.playLifetime(s, key, res.Lifetime)
 		if err != nil && !res.TokenOK {
 			return "", nil, err
 		}
@@ -114,7 +111,11 @@ func (r *run) playStore() *store {
 		}
 		note := fmt.Sprintf("service account %s obtained a token", key.ClientEmail)
 		if len(cfg.playPackages) > 0 {
-			note += fmt.Sprintf(" and can edit %s", strings.Join(cfg.playPackages, ", "))
+			verb := "can see"
+			if cfg.playEdit {
+				verb = "can edit"
+			}
+			note += fmt.Sprintf(" and %s %s", verb, strings.Join(cfg.playPackages, ", "))
 		}
 		if len(recordPkgs) > 0 {
 			note += fmt.Sprintf("; it can manage %d of the %d packages of the apps in mos.portal", len(recordPkgs)-len(unseen), len(recordPkgs))
@@ -136,4 +137,46 @@ func (r *run) playStore() *store {
 		}
 	}
 	return s
+}
+
+// playLifetime reports the key's lifetime from Google's certificate list:
+// the log line, the summary's rows, and the expiry policy
+// (play-key-expiry-warning). An unknown lifetime is only logged.
+func (r *run) playLifetime(s *store, key *playkey.Key, l play.Lifetime) {
+	if !l.Known() {
+		why := l.Unknown
+		if l.Read {
+			why = "Google's certificate list of the service account has no certificate for key " + key.PrivateKeyID
+		}
+		r.logf("Google Play: the key's lifetime is unknown (%s)", why)
+		return
+	}
+	s.created, s.expires = l.Created, l.Expires
+	expires := "never"
+	if !l.Expires.IsZero() {
+		expires = timeOutput(l.Expires)
+	}
+	s.facts = append(s.facts, [2]string{"Key created", timeOutput(l.Created)}, [2]string{"Key expires", expires})
+	if l.Expires.IsZero() {
+		r.logf("Google Play: key %s was created %s and never expires", key.PrivateKeyID, timeOutput(l.Created))
+		return
+	}
+	now := r.deps.Now()
+	left := l.Expires.Sub(now)
+	days := int(math.Ceil(left.Hours() / 24))
+	r.logf("Google Play: key %s was created %s and expires %s", key.PrivateKeyID, timeOutput(l.Created), expires)
+	todo := fmt.Sprintf("Create a new key in Google Cloud → IAM & Admin → Service accounts → %s → Keys → Add key → JSON, store it in the secret, and the next run uploads it to mos.portal.", key.ClientEmail)
+	switch {
+	case left <= 0:
+		r.errorf("Google Play key expired", "Key %s of service account %s expired on %s; Google refuses it. %s",
+			key.PrivateKeyID, key.ClientEmail, l.Expires.Format("2006-01-02"), todo)
+	case r.cfg.playExpiry > 0 && left <= r.cfg.playExpiry:
+		msg := fmt.Sprintf("Key %s of service account %s expires on %s (%d %s left), within play-key-expiry-warning; after that Google refuses it. %s",
+			key.PrivateKeyID, key.ClientEmail, l.Expires.Format("2006-01-02"), days, plural(days, "day", "days"), todo)
+		if r.cfg.mode == keysync.ModeCheck {
+			r.errorf("Google Play key expires soon", "%s", msg)
+			return
+		}
+		r.warningf("Google Play key expires soon", "%s", msg)
+	}
 }
