@@ -201,12 +201,31 @@ func (r *run) summary() string {
 		if len(rows) == 0 {
 			continue
 		}
-		b.WriteString("| App | Status | Previous Key ID | Details |\n|---|---|---|---|\n")
-		for _, res := range rows {
-			fmt.Fprintf(&b, "| %s | %s %s | %s | %s |\n",
-				cell(res.App), statusIcon(res.Status), res.Status, cell(res.Replaced), cell(errText(res.Err)))
+		// Another team's apps (skipped under mos-apps "*") are listed apart:
+		// nothing is wrong with them.
+		var others []keysync.Result
+		rows = slices.DeleteFunc(slices.Clone(rows), func(res keysync.Result) bool {
+			if res.Status == keysync.StatusSkipped {
+				others = append(others, res)
+				return true
+			}
+			return false
+		})
+		if len(rows) > 0 {
+			b.WriteString("| App | Status | Previous Key ID | Details |\n|---|---|---|---|\n")
+			for _, res := range rows {
+				fmt.Fprintf(&b, "| %s | %s %s | %s | %s |\n",
+					cell(res.App), statusIcon(res.Status), res.Status, cell(res.Replaced), cell(errText(res.Err)))
+			}
+			b.WriteString("\n")
 		}
-		b.WriteString("\n")
+		if len(others) > 0 {
+			fmt.Fprintf(&b, "#### Other teams' apps\n\nThe %s key cannot see these apps of the project, so they were left as they are.\n\n| App | Status | Details |\n|---|---|---|\n", s.name)
+			for _, res := range others {
+				fmt.Fprintf(&b, "| %s | %s %s | %s |\n", cell(res.App), statusIcon(res.Status), res.Status, cell(errText(res.Err)))
+			}
+			b.WriteString("\n")
+		}
 	}
 	return b.String()
 }
@@ -233,6 +252,8 @@ func statusIcon(s keysync.Status) string {
 		return "✅"
 	case keysync.StatusDrift:
 		return "⚠️"
+	case keysync.StatusSkipped:
+		return "⏭️"
 	}
 	return "❌"
 }
