@@ -27,7 +27,10 @@ func (r *run) playStore() *store {
 	}
 
 	key, err := playkey.Parse(cfg.playKey)
-	r.mask(playkey.SecretLines(cfg.playKey, key)...)
+	// A file is masked only once it holds a key (see appleStore).
+	if key != nil || !cfg.playKeyFromFile {
+		r.maskKey(playkey.SecretLines(cfg.playKey, key))
+	}
 	if err != nil {
 		s.intakeErr = fmt.Errorf("%s: %w", cfg.playKeySource, err)
 		return s
@@ -45,7 +48,7 @@ func (r *run) playStore() *store {
 	client := &play.Client{BaseURL: cfg.playAPIURL, Key: key, Now: r.deps.Now}
 	s.check = func(ctx context.Context) (string, error) {
 		client.HTTP = r.httpClient("Google")
-		client.OnSecret = func(secret string) { r.mask(secret) }
+		client.OnSecret = func(secret string) { r.secret(secret) }
 		res, err := client.Check(ctx, cfg.playPackages)
 		for _, pkg := range res.Packages {
 			if pkg.Warning != "" {
