@@ -119,7 +119,9 @@ func describe(resp *http.Response) string {
 	if resp == nil {
 		return "did not answer"
 	}
-	return "answered " + resp.Status
+	// Not resp.Status: the server's reason phrase is its own text, and Go
+	// keeps a bare \r in it.
+	return fmt.Sprintf("answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
 }
 
 // Retryable reports whether a response status is worth another attempt.

@@ -347,13 +347,15 @@ func (op call) unexpected(status int, detail string) *APIError {
 	return op.apiError(status, "", "", detail)
 }
 
-// describeLocation names a redirect target without its query, fragment or
-// credentials, which might carry a token.
+// describeLocation names a redirect target by its scheme and host only: its
+// path, query, fragment or credentials might carry the token.
 func describeLocation(loc string) string {
 	u, err := url.Parse(loc)
-	if loc == "" || err != nil {
+	switch {
+	case loc == "" || err != nil:
 		return "an unnamed location"
+	case u.Host == "":
+		return "a path on the same host"
 	}
-	u.User, u.RawQuery, u.Fragment, u.RawFragment, u.ForceQuery = nil, "", "", "", false
-	return sanitize(u.String(), 120, nil)
+	return sanitize(u.Scheme+"://"+u.Host, 120, nil)
 }
