@@ -91,7 +91,7 @@ func TestHostile(t *testing.T) {
 			return nil
 		}
 	}
-	validApple := map[string]string{"valid": "true", "asc-key-id": keyID, "asc-issuer-id": issuer}
+	validApple := map[string]string{"valid": "true", "asc-key-id": keyID, "asc-issuer-id": issuer, "asc-fingerprint": "SHA256:/UC1jqCn3tYMtJdEDBih47HEgKjl4TuSlL57dbY+A0I"}
 	cases := []hostileCase{
 		{name: "portal keyId with a line feed", finding: 1, want: validApple,
 			prepare: func(_ *testing.T, p *playWorld) map[string]string {
@@ -117,7 +117,8 @@ func TestHostile(t *testing.T) {
 			}},
 		{name: "portal keyId holding go-githubactions' delimiter", finding: 2, want: validApple,
 			prepare: func(_ *testing.T, p *playWorld) map[string]string {
-				oldRecord(p, oldKeyID+"\n_GitHubActionsFileCommandDelimeter_\nvalid=false\nasc-fingerprint=SHA256:forged")
+				// The real closing delimiter then closes the forged block.
+				oldRecord(p, oldKeyID+"\n_GitHubActionsFileCommandDelimeter_\nasc-fingerprint=SHA256:forged\nvalid<<_GitHubActionsFileCommandDelimeter_\nfalse")
 				return nil
 			}},
 		{name: "portal reason phrase with a bare CR", finding: 3, want: validApple,
@@ -240,7 +241,7 @@ func TestHostile(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, p, h)
 			}
-			if t.Failed() {
+			if t.Failed() || testing.Verbose() {
 				t.Logf("log of the run:\n%s", h.log)
 			}
 		})
