@@ -366,3 +366,42 @@ func noRequests(t *testing.T, p *playWorld, _ hostileRun) {
 		t.Errorf("%d requests were sent; the inputs should have been refused before any", n)
 	}
 }
+
+// TestCancelWhileReadingInputs: a signal ends the run within 2 s even while
+// an input read hangs (here the environment itself, standing in for a key
+// file on a stuck file system).
+func TestCancelWhileReadingInputs(t *testing.T) {
+	t.Parallel()
+	blocked, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	var once sync.Once
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- action.Run(ctx, action.Deps{
+			Getenv: func(k string) string {
+				if k == "INPUT_ASC-KEY-FILE" {
+					once.Do(func() { close(blocked) })
+					<-release
+				}
+				return ""
+			},
+			Stdout: io.Discard,
+		})
+	}()
+	<-blocked
+	cancel()
+	start := time.Now()
+	timer := time.NewTimer(2 * time.Second)
+	defer timer.Stop()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "cancelled while reading the inputs") {
+			t.Errorf("error %v, want one saying the run was cancelled while reading the inputs", err)
+		}
+		t.Logf("the run ended %s after the cancel", time.Since(start).Round(time.Millisecond))
+	case <-timer.C:
+		t.Fatal("the run did not end within 2 s of the cancel")
+	}
+}
