@@ -37,8 +37,10 @@ func (r *run) outputs() [][2]string {
 				Platform:      s.platform,
 				App:           res.App,
 				Status:        string(res.Status),
-				PreviousKeyID: res.Replaced,
-				Error:         oneLine(errText(res.Err)),
+				// Redacted before encoding: a mask matches the text, not
+				// its JSON escaping.
+				PreviousKeyID: r.out.Redact(res.Replaced),
+				Error:         r.out.Redact(oneLine(errText(res.Err))),
 			})
 			uploaded = uploaded || res.Status == keysync.StatusUploaded
 		}
