@@ -41,11 +41,17 @@ func (r *run) appleStore() *store {
 			errs = append(errs, fmt.Errorf("%s: %w", cfg.ascKeySource, err))
 		}
 	}
-	if err := asckey.CheckKeyID(cfg.ascKeyID); err != nil {
+	if err := asckey.CheckSwapped(cfg.ascKeyID, cfg.ascIssuerID); err != nil {
+		// One cause, one annotation: not "Key ID looks like an Issuer ID"
+		// and "Issuer ID looks like a Team ID" side by side.
 		errs = append(errs, err)
-	}
-	if err := asckey.CheckIssuerID(cfg.ascIssuerID); err != nil {
-		errs = append(errs, err)
+	} else {
+		if err := asckey.CheckKeyID(cfg.ascKeyID); err != nil {
+			errs = append(errs, err)
+		}
+		if err := asckey.CheckIssuerID(cfg.ascIssuerID); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	for _, id := range cfg.bundleIDs {
 		if err := appstore.CheckBundleID(id); err != nil {
@@ -59,8 +65,12 @@ func (r *run) appleStore() *store {
 	}
 	s.want = keysync.Want{
 		Identity: keysync.Identity{KeyID: cfg.ascKeyID, Fingerprint: key.Fingerprint, Owner: cfg.ascIssuerID},
-		Names:    keysync.Names{KeyID: "Key ID", Owner: "Issuer ID"},
+		Names: keysync.Names{KeyID: "Key ID", Owner: "Issuer ID", Team: "team",
+			Proof: "see the app: give the app's bundle ID in asc-bundle-ids"},
 	}
+	// The check requires the key to see every bundle ID given: the proof
+	// that lets it replace another team's key.
+	s.proven = len(cfg.bundleIDs) > 0
 	s.facts = append(s.facts, [2]string{"Fingerprint", key.Fingerprint}, [2]string{"Key found as", key.Form})
 	if s.intakeErr != nil {
 		return s
@@ -74,7 +84,10 @@ func (r *run) appleStore() *store {
 			return "", err
 		}
 		r.secret(token)
-		client := &appstore.Client{BaseURL: cfg.ascAPIURL, HTTP: r.httpClient("App Store Connect"), Signer: signer}
+		// The individual-key token of a 401's second look is registered
+		// before it is sent, like the team token above.
+		client := &appstore.Client{BaseURL: cfg.ascAPIURL, HTTP: r.httpClient("App Store Connect"), Signer: signer,
+			Mask: func(token string) { r.secret(token) }}
 		chk, err := client.Check(ctx, cfg.bundleIDs)
 		if err != nil {
 			return "", err

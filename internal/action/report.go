@@ -33,12 +33,12 @@ func (r *run) outputs() [][2]string {
 	uploaded := false
 	for _, s := range r.stores {
 		for _, res := range r.appResults(s) {
+			// Redacted before encoding: a mask matches the text, not its
+			// JSON escaping.
 			results = append(results, Result{
 				Platform:      s.platform,
 				App:           res.App,
 				Status:        string(res.Status),
-				// Redacted before encoding: a mask matches the text, not
-				// its JSON escaping.
 				PreviousKeyID: r.out.Redact(res.Replaced),
 				Error:         r.out.Redact(oneLine(errText(res.Err))),
 			})
