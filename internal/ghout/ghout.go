@@ -96,16 +96,16 @@ func (w *Writer) redactLocked(s string) string {
 		return s
 	}
 	covered := make([]bool, len(s))
-	any := false
+	found := false
 	for i := 0; i+MinRun <= len(s); i++ {
 		if _, ok := w.runs[s[i:i+MinRun]]; ok {
-			any = true
+			found = true
 			for j := i; j < i+MinRun; j++ {
 				covered[j] = true
 			}
 		}
 	}
-	if !any {
+	if !found {
 		return s
 	}
 	var b strings.Builder
