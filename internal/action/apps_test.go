@@ -127,7 +127,12 @@ func TestNamedAppRecordProvesTheKey(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
 	agency(t, w)
-	w.portal.SetIOSKey(project, "news", portalstandin.IOSRecord{KeyID: "OTHERKEY99", IssuerID: issuerB, Fingerprint: "SHA256:b3RoZXI"})
+	fp, err := portalstandin.Fingerprint(&w.old.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Team B's key: another owner and another fingerprint.
+	w.portal.SetIOSKey(project, "news", portalstandin.IOSRecord{KeyID: oldKeyID, IssuerID: issuerB, Fingerprint: fp, PrivateKey: w.oldPEM})
 
 	r := run(t, w.workspace, w.inputs(map[string]string{"mos-apps": "news"}))
 	if r.err != nil {

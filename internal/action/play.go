@@ -40,7 +40,10 @@ func (r *run) playStore() *store {
 	}
 
 	key, err := playkey.Parse(cfg.playKey)
-	r.mask(playkey.SecretLines(cfg.playKey, key)...)
+	// A file is masked only once it holds a key (see appleStore).
+	if key != nil || !cfg.playKeyFromFile {
+		r.maskKey(playkey.SecretLines(cfg.playKey, key))
+	}
 	if err != nil {
 		s.intakeErr = fmt.Errorf("%s: %w", cfg.playKeySource, err)
 		return s
@@ -73,7 +76,7 @@ func (r *run) playStore() *store {
 	s.idNoun, s.keyName, s.whose = "package", "service account "+key.ClientEmail, "private key ID "+key.PrivateKeyID
 	s.check = func(ctx context.Context, recordPkgs []string) (string, map[string]storeAnswer, error) {
 		client.HTTP = r.httpClient("Google")
-		client.OnSecret = func(secret string) { r.mask(secret) }
+		client.OnSecret = func(secret string) { r.secret(secret) }
 		// The apps' packages are always checked read-only: an edit per
 		// app could break a release mos.publisher is uploading.
 		client.ReadOnly = make(map[string]bool, len(recordPkgs))
