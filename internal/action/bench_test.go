@@ -55,7 +55,7 @@ func BenchmarkSync24Apps(b *testing.B) {
 // the peak memory of the whole process (the stand-ins included), as
 //
 //	go test -c -o /tmp/action.test ./internal/action/
-//	/usr/bin/time -v /tmp/action.test -test.run '^$' -test.bench AllApps500 -test.benchtime 3x
+//	cd internal/action && /usr/bin/time -v /tmp/action.test -test.run '^$' -test.bench AllApps500 -test.benchtime 3x
 func BenchmarkAllApps500(b *testing.B) {
 	const (
 		n       = 500
