@@ -184,7 +184,7 @@ func (e *unseenError) Error() string {
 	if e.Skipped {
 		return fmt.Sprintf("%s %s is not visible to %s: another team's app, left as it is", e.Noun, e.StoreID, e.Key)
 	}
-	msg := fmt.Sprintf("app %s is %s %s in mos.portal, which the %s %s (%s) cannot see, so nothing was written to it: "+
+	msg := fmt.Sprintf("app %s is %s %s in mos.portal, which %s %s (%s) cannot see, so nothing was written to it: "+
 		"the app belongs to another team, or the key's team has no access to it; remove the app from mos-apps or use its team's key",
 		e.App, e.Noun, e.StoreID, e.Store, e.Key, e.Whose)
 	if e.Err != nil {
