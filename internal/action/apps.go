@@ -139,6 +139,9 @@ type appSelection struct {
 	apps     []string          // the apps in results order
 	storeID  map[string]string // an app's bundle ID or package ("" when its record names none)
 	storeIDs []string          // each of storeID's values once, in the order of apps
+	// bare are named apps whose record names no bundle ID (package): they
+	// are synced as without records, not cross-checked.
+	bare []string
 }
 
 // selectApps chooses a store's apps. Named apps are all the key's, in the
@@ -155,6 +158,7 @@ func (r *run) selectApps(s *store) appSelection {
 			}
 		}
 		sel.storeIDs = picked.StoreIDs
+		sel.bare = picked.Without
 		return sel
 	}
 	if !r.records.known {

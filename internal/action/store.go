@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -98,6 +99,11 @@ func (r *run) runStore(ctx context.Context, s *store) {
 		}
 		r.logf("%s: the app records could not be read, so no mos.portal app was touched", s.name)
 		return
+	}
+
+	if len(s.sel.bare) > 0 {
+		r.logf("%s: mos.portal's records name no %s for %s %s, so %s not checked against the key",
+			s.name, s.idNoun, plural(len(s.sel.bare), "app", "apps"), strings.Join(s.sel.bare, ", "), plural(len(s.sel.bare), "it is", "they are"))
 	}
 
 	// An app whose record names a bundle ID or package the key cannot see
