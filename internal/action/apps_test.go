@@ -276,3 +276,58 @@ func TestAllAppsPlay(t *testing.T) {
 		t.Errorf("play-valid=%q, want true", r.outputs["play-valid"])
 	}
 }
+
+// TestAllAppsNoneVisible: under "*", a key that sees none of the project's
+// apps skips them all; a warning says so, as an agreement not accepted
+// looks just like this.
+func TestAllAppsNoneVisible(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.portal.SetAppRecord(project, portalstandin.AppRecord{ID: "sports", BundleID: bundleOther})
+	r := run(t, w.workspace, w.inputs(map[string]string{"mos-apps": "*"}))
+	if r.err != nil {
+		t.Fatalf("run failed: %v\n%s", r.err, r.stdout)
+	}
+	if diff := cmp.Diff([]string{"No app of the project visible to the App Store Connect key"}, r.annotations("warning")); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{"ios/sports": "skipped"}, r.statuses(t)); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+}
+
+// TestNamedPackageNotVisible: a named app whose package (from its record)
+// the Play key cannot see fails alone with Google's answer; play-valid
+// stays true.
+func TestNamedPackageNotVisible(t *testing.T) {
+	t.Parallel()
+	p := setupPlay(t)
+	p.google.AddPackage("com.other.news")
+	p.portal.SetAppRecord(project, portalstandin.AppRecord{ID: "weather", PackageName: pkgWeather})
+	p.portal.SetAppRecord(project, portalstandin.AppRecord{ID: "news", PackageName: "com.other.news"})
+
+	r := p.runPlay(t, p.playInputs(map[string]string{"mos-apps": "weather,news", "play-package-names": ""}))
+	if !errors.Is(r.err, action.ErrFailed) {
+		t.Fatalf("error = %v, want ErrFailed", r.err)
+	}
+	if diff := cmp.Diff(map[string]string{"android/weather": "uploaded", "android/news": "failed"}, r.statuses(t)); diff != "" {
+		t.Errorf("statuses (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"App not visible to the Google Play key"}, r.annotations("error")); diff != "" {
+		t.Errorf("error titles (-want +got):\n%s\n%s", diff, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "which Google Play service account "+playEmail) {
+		t.Errorf("the refusal does not name the service account:\n%s", r.stdout)
+	}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.HasPrefix(line, "::error") {
+			t.Logf("annotation: %s", line)
+		}
+	}
+	if n := p.portal.Requests("PUT", project, "news", portalstandin.Android); n != 0 {
+		t.Errorf("news saw %d uploads, want none", n)
+	}
+	if r.outputs["play-valid"] != "true" {
+		t.Errorf("play-valid=%q, want true", r.outputs["play-valid"])
+	}
+}

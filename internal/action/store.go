@@ -123,6 +123,14 @@ func (r *run) runStore(ctx context.Context, s *store) {
 		}
 		apps = append(apps, app)
 	}
+	if r.cfg.allApps && len(held) > 0 && len(apps) == 0 {
+		// Every app skipped looks like success: say it, as an Apple
+		// agreement not accepted hides every app of the team from the API.
+		r.warningf("No app of the project visible to the "+s.name+" key",
+			"the %s %s can see none of the %d apps of project %s built for its store, so every one was skipped; "+
+				"check that this is the right key for the project, and for App Store Connect that the team's Account Holder has accepted Apple's updated agreements (https://appstoreconnect.apple.com/business)",
+			s.name, s.keyName, len(held), r.cfg.mosProject)
+	}
 	synced := keysync.Run(ctx, keysync.Options{
 		Mode:       r.cfg.mode,
 		Apps:       apps,
