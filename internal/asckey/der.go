@@ -359,20 +359,20 @@ func publicMatches(priv *ecdsa.PrivateKey, point []byte) bool {
 // not know), which is still the wrong value in the secret.
 func notAKey(der []byte, tags []int) error {
 	const tInt, tSeq, tOcts, tBits = asn1.TagInteger, asn1.TagSequence, asn1.TagOctetString, asn1.TagBitString
-	ints := 0
-	for ints < len(tags) && tags[ints] == tInt {
-		ints++
+	ints := len(tags) // a SEQUENCE of INTEGERs, as PKCS#1 and DSA keys are
+	if slices.ContainsFunc(tags, func(t int) bool { return t != tInt }) {
+		ints = 0
 	}
 	switch {
 	case len(tags) == 2 && startsWith(tags, tSeq, tOcts):
 		return errEncrypted("an encrypted private key (ENCRYPTED PRIVATE KEY)")
 	case len(tags) == 2 && startsWith(tags, tSeq, tBits):
 		return errPublicKey("a PUBLIC KEY")
-	case len(tags) == 2 && ints == 2:
+	case ints == 2:
 		return errPublicKey("an RSA PUBLIC KEY")
-	case ints == len(tags) && ints >= 9:
+	case ints >= 9:
 		return errRSA()
-	case ints == len(tags) && ints == 6:
+	case ints == 6:
 		return errOtherKeyType("DSA")
 	case len(tags) == 3 && startsWith(tags, tSeq, tSeq, tBits):
 		return errCertificate("App Store Connect key is a certificate", "a CERTIFICATE (or certificate request)")
