@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mos-tools/publisher-keys/internal/fingerprint"
 )
 
 // Key is an App Store Connect API key, normalised.
@@ -21,7 +23,7 @@ type Key struct {
 	// of the .p8 files App Store Connect hands out.
 	PKCS8PEM string
 	// Fingerprint is "SHA256:" + unpadded base64 of the SHA-256 of the
-	// public key's DER SubjectPublicKeyInfo; see Fingerprint.
+	// public key's DER SubjectPublicKeyInfo; see fingerprint.Of.
 	Fingerprint string
 	// Form describes, without any secret content, the encoding the key was
 	// found in, e.g. "PEM (PKCS#8)" or "base64 of the .p8 file, line-wrapped".
@@ -65,7 +67,7 @@ func (f *found) key() (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	fp, err := Fingerprint(&f.priv.PublicKey)
+	fp, err := fingerprint.Of(&f.priv.PublicKey)
 	if err != nil {
 		return nil, err
 	}
