@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mos-tools/publisher-keys/internal/appstore"
 	"github.com/mos-tools/publisher-keys/internal/asckey"
 	"github.com/mos-tools/publisher-keys/internal/httpx"
 	"github.com/mos-tools/publisher-keys/internal/keysync"
@@ -39,7 +40,7 @@ const (
 // Defaults applies the same defaults as action.yml when an input is absent,
 // so the binary behaves the same outside the runner.
 var Defaults = map[string]string{
-	inASCAPIURL:  "https://api.appstoreconnect.apple.com",
+	inASCAPIURL:  appstore.DefaultBaseURL,
 	inMode:       string(keysync.ModeSync),
 	inTimeout:    "2m",
 	inPlayAPIURL: "https://androidpublisher.googleapis.com",
