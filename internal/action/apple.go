@@ -55,8 +55,12 @@ func (r *run) appleStore() *store {
 	}
 	s.want = keysync.Want{
 		Identity: keysync.Identity{KeyID: cfg.ascKeyID, Fingerprint: key.Fingerprint, Owner: cfg.ascIssuerID},
-		Names:    keysync.Names{KeyID: "Key ID", Owner: "Issuer ID"},
+		Names: keysync.Names{KeyID: "Key ID", Owner: "Issuer ID", Team: "team",
+			Proof: "see the app: give the app's bundle ID in asc-bundle-ids"},
 	}
+	// The check requires the key to see every bundle ID given: the proof
+	// that lets it replace another team's key.
+	s.proven = len(cfg.bundleIDs) > 0
 	s.facts = append(s.facts, [2]string{"Fingerprint", key.Fingerprint}, [2]string{"Key found as", key.Form})
 	if s.intakeErr != nil {
 		return s

@@ -1,6 +1,7 @@
 package action
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -14,6 +15,10 @@ func driftMessage(s *store, res keysync.Result) string {
 	if res.Before == nil {
 		return fmt.Sprintf("app %s (%s) holds no key, not the checked key %s (%s); %s",
 			res.App, s.platform, s.want.KeyID, s.want.Fingerprint, fix)
+	}
+	var owner *keysync.OwnerError
+	if errors.As(res.Err, &owner) {
+		return fmt.Sprintf("app %s (%s): %s", res.App, s.platform, owner)
 	}
 	diffs := keysync.Describe(s.want.Differences(res.Before.Identity))
 	if keysync.OnlyOwner(res.Before.Identity, s.want.Identity) {
@@ -70,7 +75,13 @@ func (r *run) noticeChange(s *store, c *keyChange) {
 			plural(n, "", "s"), apps, s.want.KeyID, c.diffs, plural(n, "s", ""), s.want.KeyID)
 		return
 	}
+	revoke := "Once releases work with the new key, " + s.revokeHint
+	if keysync.OtherOwner(c.before, s.want.Identity) {
+		// Its team's other apps, which this run does not see, may still use it.
+		revoke = fmt.Sprintf("Key %s is of another %s: once releases work with the new key, and only if no other app uses it, %s",
+			c.before.KeyID, s.want.Names.Team, s.revokeHint)
+	}
 	r.noticef(fmt.Sprintf("Replaced %s key %s", s.name, c.before.KeyID),
-		"mos.portal app%s %s now use%s key %s instead of %s (%s). Once releases work with the new key, %s",
-		plural(n, "", "s"), apps, plural(n, "s", ""), s.want.KeyID, c.before.KeyID, c.diffs, s.revokeHint)
+		"mos.portal app%s %s now use%s key %s instead of %s (%s). %s",
+		plural(n, "", "s"), apps, plural(n, "s", ""), s.want.KeyID, c.before.KeyID, c.diffs, revoke)
 }

@@ -34,8 +34,12 @@ func (r *run) playStore() *store {
 	}
 	s.want = keysync.Want{
 		Identity: keysync.Identity{KeyID: key.PrivateKeyID, Fingerprint: key.Fingerprint, Owner: key.ClientEmail},
-		Names:    keysync.Names{KeyID: "private key ID", Owner: "client email"},
+		Names: keysync.Names{KeyID: "private key ID", Owner: "client email", Team: "service account",
+			Proof: "edit the app: give the app's package name in play-package-names"},
 	}
+	// The check requires an edit of every package given: the proof that
+	// lets the key replace another service account's key.
+	s.proven = len(cfg.playPackages) > 0
 	s.facts = [][2]string{
 		{"Client email", key.ClientEmail},
 		{"Private key ID", key.PrivateKeyID},

@@ -31,6 +31,7 @@ type store struct {
 	checkCut error
 
 	want    keysync.Want
+	proven  bool        // the check proves the key serves the apps (keysync.Options.Proven)
 	facts   [][2]string // label and value rows for the summary (no secrets)
 	results []keysync.Result
 	ageDays int // age of the key in use, from mos.portal; -1 when unknown
@@ -84,6 +85,7 @@ func (r *run) runStore(ctx context.Context, s *store) {
 		Apps:   r.cfg.mosApps,
 		Want:   s.want,
 		Remote: s.remote(client, r.cfg.mosProject),
+		Proven: s.proven,
 		Outer:  r.outer,
 	})
 	r.reportApps(s)

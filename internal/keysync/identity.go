@@ -34,6 +34,12 @@ func (id Identity) sameKey(other Identity) bool {
 type Names struct {
 	KeyID string // "Key ID", "private key ID"
 	Owner string // "Issuer ID", "client email"
+	// Team is who an owner is: "team", "service account".
+	Team string
+	// Proof is what the run's key must be proven to do before it replaces
+	// another owner's key, and how a run proves it: "see the app: give the
+	// app's bundle ID in asc-bundle-ids".
+	Proof string
 }
 
 // Difference is one field in which the key an app holds differs from the
@@ -67,6 +73,16 @@ func (n Names) Differences(held, want Identity) []Difference {
 // another owner: nothing of the key itself needs replacing.
 func OnlyOwner(held, want Identity) bool {
 	return held.sameKey(want) && !held.Matches(want)
+}
+
+// OtherOwner reports whether held is another owner's key: neither its owner
+// (compared without case) nor its fingerprint is want's. Replacing it hands
+// the app to another team or service account, which is right for a
+// deliberate move and wrong for a swapped secret. Either field alone is not
+// enough: the same owner with another key is a rotation, and the same key
+// under another owner is a correction of a misfiled record.
+func OtherOwner(held, want Identity) bool {
+	return held.Fingerprint != want.Fingerprint && !strings.EqualFold(held.Owner, want.Owner)
 }
 
 // Describe says what differs in words, one field after the other, e.g.

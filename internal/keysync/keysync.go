@@ -1,8 +1,10 @@
 // Package keysync brings one checked key to many mos.portal apps: per app it
 // reads what the app holds and, depending on the mode, leaves it, reports
 // drift or uploads the key. An app holds the key only when its key ID,
-// fingerprint and owner all match (Identity). An upload whose answer was
-// lost is settled by reading the key back. Apps are handled concurrently
+// fingerprint and owner all match (Identity). An app holding another
+// owner's key (another team, another service account) is written only when
+// the run's key was proven to serve its apps (Options.Proven). An upload
+// whose answer was lost is settled by reading the key back. Apps are handled concurrently
 // and independently: one app failing never stops or changes another.
 package keysync
 
@@ -78,6 +80,11 @@ type Options struct {
 	Want        Want
 	Remote      Remote
 	Concurrency int // default DefaultConcurrency
+	// Proven says that the store check proved the run's key serves the apps
+	// it names (every bundle ID of asc-bundle-ids, every package of
+	// play-package-names). Without it, an app holding another owner's key
+	// (OtherOwner) is not written: its key is failed with OwnerError.
+	Proven bool
 	// Outer is the context that Run's ctx was given its deadline from: done
 	// only when the run is cancelled (SIGTERM). A read-back that must
 	// outlive the deadline runs on it, so a cancellation still stops it.
@@ -149,6 +156,7 @@ func one(ctx context.Context, opts Options, app string) Result {
 	}
 	res.Before = before
 	same := before != nil && before.Matches(opts.Want.Identity)
+	other := before != nil && OtherOwner(before.Identity, opts.Want.Identity)
 	if before != nil && before.KeyID != opts.Want.KeyID {
 		res.Replaced = before.KeyID
 	}
@@ -159,9 +167,18 @@ func one(ctx context.Context, opts Options, app string) Result {
 		return res
 	case opts.Mode == ModeCheck:
 		res.Status = StatusDrift
+		if other {
+			res.Err = &OwnerError{App: app, Held: before.Identity, Want: opts.Want, Check: true}
+		}
 		return res
 	case opts.Mode == ModeSync && same:
 		res.Status = StatusUnchanged
+		return res
+	case other && !opts.Proven:
+		// A swapped secret or matrix entry looks just like this: a valid key
+		// of another team. Uploading it would break the app's releases.
+		res.Status, res.Replaced = StatusFailed, ""
+		res.Err = &OwnerError{App: app, Held: before.Identity, Want: opts.Want}
 		return res
 	}
 
@@ -201,6 +218,34 @@ func (e *MismatchError) Error() string {
 	return fmt.Sprintf("mos.portal answered the upload of key %s to app %s with a record that is not the key sent (%s); "+
 		"check the key in mos.portal (Publisher → Apps → %s) and report this to mos. support",
 		e.Want.KeyID, e.App, Describe(e.Want.Differences(e.Got.Identity)), e.App)
+}
+
+// OwnerError reports an app that holds another owner's key (OtherOwner)
+// where the run's key was not proven to serve the app, so nothing was
+// written; in check mode (Check) it says why the app's drift is more than
+// an old key. The owners are shown shortened, as Describe shows them.
+type OwnerError struct {
+	App   string
+	Held  Identity
+	Want  Want
+	Check bool // found in check mode: nothing would have been written anyway
+}
+
+// Title is "Key of another team" or "Key of another service account".
+func (e *OwnerError) Title() string { return "Key of another " + e.Want.Names.Team }
+
+func (e *OwnerError) Error() string {
+	heldOwner, wantOwner := shown(e.Held.Owner, e.Want.Owner)
+	heldKey, wantKey := shown(e.Held.KeyID, e.Want.KeyID)
+	n := e.Want.Names
+	if e.Check {
+		return fmt.Sprintf("mos.portal holds key %s of another %s (%s %s) for app %s, not the checked key %s of %s %s; "+
+			"to replace it, run this action with mode: sync once the new key is proven to %s; or check the workflow's matrix entry",
+			heldKey, n.Team, n.Owner, heldOwner, e.App, wantKey, n.Owner, wantOwner, n.Proof)
+	}
+	return fmt.Sprintf("app %s holds key %s of another %s (%s %s), and this run's key %s belongs to %s %s, so nothing was written: "+
+		"the new key must first be proven to %s, or check the workflow's matrix entry",
+		e.App, heldKey, n.Team, n.Owner, heldOwner, wantKey, n.Owner, wantOwner, n.Proof)
 }
 
 // NotStartedError reports an app that was never read nor written because the

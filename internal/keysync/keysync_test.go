@@ -93,7 +93,7 @@ const (
 )
 
 var (
-	names  = Names{KeyID: "Key ID", Owner: "Issuer ID"}
+	names  = Names{KeyID: "Key ID", Owner: "Issuer ID", Team: "team", Proof: "see the app: give the app's bundle ID in asc-bundle-ids"}
 	newKey = Want{Identity: Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new", Owner: issuerA}, Names: names}
 	oldKey = Stored{Identity: Identity{KeyID: "OLDKEY1234", Fingerprint: "SHA256:old", Owner: issuerA}}
 	cur    = Stored{Identity: newKey.Identity}

@@ -1,6 +1,7 @@
-// Package portal is the client of mos.portal contract v1 (docs/openapi.yaml):
+// Package portal is the client of mos.portal contract v1.1 (docs/openapi.yaml):
 // read and store the App Store Connect key and the Google Play
-// service-account key of an app. It is the one place to change if the real
+// service-account key of an app, and read the apps' records with their
+// bundle IDs and package names. It is the one place to change if the real
 // portal's API differs from the contract.
 package portal
 
@@ -236,10 +237,18 @@ func parseTime(s string) (time.Time, error) {
 // call describes one request, for building its URL and its errors.
 type call struct {
 	method, platform, project, app string
+	resource                       string   // ResourceKey, ResourceApps or ResourceApp
+	query                          string   // the encoded query, without "?"
 	secrets                        []string // sent in the body; redacted from anything the portal says
 }
 
 func (op call) path() string {
+	switch op.resource {
+	case ResourceApps:
+		return "/api/v1/projects/" + url.PathEscape(op.project) + "/apps"
+	case ResourceApp:
+		return "/api/v1/projects/" + url.PathEscape(op.project) + "/apps/" + url.PathEscape(op.app)
+	}
 	resource := "ios/api-key"
 	if op.platform == PlatformAndroid {
 		resource = "android/service-account"
@@ -265,12 +274,17 @@ func (c *Client) do(ctx context.Context, op call, payload []byte) (int, []byte, 
 	if err := checkSegment("mos-project", op.project); err != nil {
 		return 0, nil, err
 	}
-	if err := checkSegment("mos-apps", op.app); err != nil {
-		return 0, nil, err
+	if op.resource != ResourceApps {
+		if err := checkSegment("mos-apps", op.app); err != nil {
+			return 0, nil, err
+		}
 	}
 	// The base URL has no query or fragment (httpx.ParseBaseURL); its path
 	// is kept, so a portal served below a prefix works.
 	target := strings.TrimSuffix(c.BaseURL.String(), "/") + op.path()
+	if op.query != "" {
+		target += "?" + op.query
+	}
 
 	var body any // a nil []byte would still be sent as an empty body
 	if payload != nil {
@@ -298,7 +312,7 @@ func (c *Client) do(ctx context.Context, op call, payload []byte) (int, []byte, 
 			return 0, nil, op.unexpected(0, "the answer is larger than 1 MiB")
 		}
 		return 0, nil, &RequestError{Method: op.method, Platform: op.platform, Project: op.project, App: op.app,
-			Err: redactErr(err, secrets)}
+			Resource: op.resource, Err: redactErr(err, secrets)}
 	}
 	respBody, err := httpx.ReadBody(resp, httpx.MaxBody)
 	if err != nil {
@@ -307,7 +321,7 @@ func (c *Client) do(ctx context.Context, op call, payload []byte) (int, []byte, 
 			return 0, nil, op.unexpected(resp.StatusCode, "the answer is larger than 1 MiB")
 		}
 		return 0, nil, &RequestError{Method: op.method, Platform: op.platform, Project: op.project, App: op.app,
-			Err: redactErr(err, secrets)}
+			Resource: op.resource, Err: redactErr(err, secrets)}
 	}
 	if httpx.IsRedirect(resp) {
 		return 0, nil, op.apiError(resp.StatusCode, "", "", "redirected to "+describeLocation(resp.Header.Get("Location")))
@@ -339,7 +353,7 @@ func (op call) errorFromBody(status int, body []byte, secrets []string) *APIErro
 
 func (op call) apiError(status int, code, message, detail string) *APIError {
 	return &APIError{Status: status, Code: code, Message: message, Detail: detail,
-		Project: op.project, App: op.app, Platform: op.platform, Method: op.method}
+		Project: op.project, App: op.app, Platform: op.platform, Method: op.method, Resource: op.resource}
 }
 
 // unexpected is the error of an answer that does not follow the contract.

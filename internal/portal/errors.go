@@ -34,8 +34,31 @@ type APIError struct {
 	Detail   string // what was wrong with an answer outside the contract; never quotes a 2xx body
 	Project  string
 	App      string
-	Platform string // PlatformIOS or PlatformAndroid
+	Platform string // PlatformIOS or PlatformAndroid; "" for app records
 	Method   string // GET or PUT
+	Resource string // ResourceKey, ResourceApps or ResourceApp
+}
+
+// What a request was about, in APIError.Resource and RequestError.Resource.
+const (
+	ResourceKey  = ""     // the key of Platform stored for App
+	ResourceApps = "apps" // the project's app records (App is "")
+	ResourceApp  = "app"  // the record of App (contract v1.1)
+)
+
+// describeDoing describes the request in errors, e.g. `reading the app records of
+// project "acme"`.
+func describeDoing(method, resource, platform, project, app string) string {
+	switch resource {
+	case ResourceApps:
+		return fmt.Sprintf("reading the app records of project %q", project)
+	case ResourceApp:
+		return fmt.Sprintf("reading the record of app %q in project %q", app, project)
+	}
+	if method == http.MethodPut {
+		return fmt.Sprintf("uploading the %s to app %q in project %q", keyNoun(platform), app, project)
+	}
+	return fmt.Sprintf("reading the %s of app %q in project %q", keyNoun(platform), app, project)
 }
 
 // IsKeyNotFound reports whether err says that the app holds no key of the
@@ -130,17 +153,15 @@ func (e *APIError) Title() string {
 
 func (e *APIError) Error() string {
 	what := keyNoun(e.Platform)
-	var doing string
-	if e.Method == http.MethodPut {
-		doing = fmt.Sprintf("uploading the %s to app %q in project %q", what, e.App, e.Project)
-	} else {
-		doing = fmt.Sprintf("reading the %s of app %q in project %q", what, e.App, e.Project)
-	}
+	doing := describeDoing(e.Method, e.Resource, e.Platform, e.Project, e.App)
 
 	switch e.kind() {
 	case CodeUnauthorized:
 		return fmt.Sprintf("mos.portal rejected the token (%s) while %s: check the mos-token secret; it may be mistyped, or the token may have expired or been revoked, in which case issue a new one in mos.portal and update the secret.", e.said(true), doing)
 	case CodeForbidden:
+		if e.App == "" {
+			return fmt.Sprintf("the mos-token has no access to project %q in mos.portal (%s): use a token issued for that project, or ask a project admin to grant this token access.", e.Project, e.said(true))
+		}
 		return fmt.Sprintf("the mos-token has no access to project %q / app %q in mos.portal (%s): use a token issued for that project, or ask a project admin to grant this token access.", e.Project, e.App, e.said(true))
 	case CodeProjectNotFound:
 		return fmt.Sprintf("mos.portal has no project %q (%s): check the spelling of mos-project (the project's identifier in mos.portal, not its display name).", e.Project, e.said(true))
@@ -157,7 +178,10 @@ func (e *APIError) Error() string {
 	case "unavailable":
 		return fmt.Sprintf("mos.portal answered %s (%s) while %s, also after retries: the portal is unavailable or overloaded; run the workflow again later.", statusText(e.Status), e.said(false), doing)
 	case "bad_answer":
-		const advice = "the portal does not follow contract v1 (docs/mos-portal-contract.md); check mos-url, or report this to the mos.portal team."
+		advice := "the portal does not follow contract v1 (docs/mos-portal-contract.md); check mos-url, or report this to the mos.portal team."
+		if e.Resource != ResourceKey {
+			advice = strings.Replace(advice, "contract v1", "contract v1.1", 1)
+		}
 		if e.Status == 0 {
 			return fmt.Sprintf("mos.portal's answer while %s was unusable, as %s: %s", doing, e.Detail, advice)
 		}
@@ -204,7 +228,8 @@ func statusText(status int) string {
 // failures after the retries, or the run's deadline.
 type RequestError struct {
 	Method, Platform, Project, App string
-	Err                            error // redacted: holds no token or key
+	Resource                       string // as in APIError
+	Err                            error  // redacted: holds no token or key
 }
 
 func (e *RequestError) Unwrap() error { return e.Err }
@@ -226,6 +251,9 @@ func (e *RequestError) Error() string {
 		doing = "uploading"
 	}
 	doing = fmt.Sprintf("%s the %s of app %q in project %q", doing, keyNoun(e.Platform), e.App, e.Project)
+	if e.Resource != ResourceKey {
+		doing = describeDoing(e.Method, e.Resource, e.Platform, e.Project, e.App)
+	}
 	switch {
 	case errors.Is(e.Err, context.DeadlineExceeded):
 		return fmt.Sprintf("the run's timeout ran out while %s: raise the timeout input, or check why mos.portal is slow.", doing)

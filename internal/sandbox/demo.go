@@ -33,7 +33,8 @@ type scenario struct {
 func (w *world) demo(ctx context.Context, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "Sandbox: App Store Connect stand-in at %s, mos.portal stand-in at %s, Google stand-in at %s.\n", w.ascURL, w.mosURL, w.googleURL)
 	fmt.Fprintf(stdout, "A throwaway App Store Connect team key %s was generated and registered; mos.portal project %q has apps %s,\n", keyID, project, strings.Join(apps, ", "))
-	fmt.Fprintf(stdout, "and app \"news\" still holds key %s, uploaded by hand 120 days ago. Each scenario is one workflow run of the action.\n", oldKeyID)
+	fmt.Fprintf(stdout, "and app \"news\" still holds key %s, uploaded by hand 120 days ago. A second team, Globex, has key %s and app %s.\n", oldKeyID, globexKeyID, globexApp)
+	fmt.Fprintf(stdout, "Each scenario is one workflow run of the action.\n")
 
 	var failures []string
 	for i, sc := range w.scenarios() {
@@ -101,7 +102,7 @@ func (w *world) scenarios() []scenario {
 		}
 		return in
 	}
-	var ascBefore int
+	var ascBefore, putsBefore int
 	var portalBefore map[string]portalstandin.IOSRecord
 	return []scenario{
 		{
@@ -156,6 +157,24 @@ func (w *world) scenarios() []scenario {
 			},
 		},
 		{
+			title: "an agency's swapped matrix entry: team Globex's valid key, run against team Acme's apps without asc-bundle-ids, replaces nothing",
+			in:    with(inputs{"asc-key": w.globexPEM, "asc-key-id": globexKeyID, "asc-issuer-id": globexIssuerID, "mode": "force"}),
+			setup: func() {
+				portalBefore = w.portalIOSKeys()
+				putsBefore = w.portal.Faults().RequestsTo("PUT", "/")
+			},
+			wantErr: true,
+			summary: true,
+			want: func(out map[string]string) error {
+				if n := w.portal.Faults().RequestsTo("PUT", "/") - putsBefore; n != 0 {
+					return fmt.Errorf("%d uploads reached mos.portal", n)
+				}
+				return all(expect(out, "valid", "true"), expect(out, "uploaded", "false"), expect(out, "asc-previous-key-id", ""),
+					w.portalUnchanged(portalBefore),
+					expectResults(out, "ios", map[string]string{"weather": "failed", "news": "failed", "sports": "failed"}))
+			},
+		},
+		{
 			title:   "a key App Store Connect does not accept (revoked, or of another team) never reaches mos.portal",
 			in:      with(inputs{"asc-key": w.roguePEM, "asc-key-id": otherID, "mode": "force"}),
 			wantErr: true,
@@ -189,13 +208,7 @@ func (w *world) scenarios() []scenario {
 			wantErr: true,
 			summary: true,
 			want: func(out map[string]string) error {
-				var changed []error
-				for app, rec := range w.portalIOSKeys() {
-					if rec != portalBefore[app] {
-						changed = append(changed, fmt.Errorf("mos.portal app %s changed from key %s to %s", app, portalBefore[app].KeyID, rec.KeyID))
-					}
-				}
-				return all(expect(out, "valid", "false"), expect(out, "uploaded", "false"), errors.Join(changed...),
+				return all(expect(out, "valid", "false"), expect(out, "uploaded", "false"), w.portalUnchanged(portalBefore),
 					expectResults(out, "ios", map[string]string{"weather": "failed", "news": "failed", "sports": "failed"}))
 			},
 		},
@@ -260,6 +273,18 @@ func (w *world) portalIOSKeys() map[string]portalstandin.IOSRecord {
 		recs[app], _ = w.portal.IOSKey(project, app)
 	}
 	return recs
+}
+
+// portalUnchanged checks that every app's iOS key is still the record it
+// held before.
+func (w *world) portalUnchanged(before map[string]portalstandin.IOSRecord) error {
+	var changed []error
+	for app, rec := range w.portalIOSKeys() {
+		if rec != before[app] {
+			changed = append(changed, fmt.Errorf("mos.portal app %s changed from key %s to %s", app, before[app].KeyID, rec.KeyID))
+		}
+	}
+	return errors.Join(changed...)
 }
 
 // portalIssuer checks the Issuer ID mos.portal holds for app's iOS key.

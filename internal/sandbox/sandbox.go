@@ -45,6 +45,10 @@ const (
 	teamAppB         = "com.acme.news"
 	playEmail        = "publisher@acme-sandbox.iam.gserviceaccount.com"
 	playPkg          = "com.acme.weather"
+	// A second team of the same agency, with a key and an app of its own.
+	globexIssuerID = "0b1e4c7a-7d2f-4e1a-9b3c-5d6e7f8a9b0c"
+	globexKeyID    = "GLOBEXKEY1"
+	globexApp      = "com.globex.shop"
 )
 
 var apps = []string{"weather", "news", "sports"}
@@ -82,6 +86,7 @@ type world struct {
 	googleURL        string
 	key, rogue       *ecdsa.PrivateKey
 	keyPEM, roguePEM string
+	globexPEM        string // the second team's key
 	playJSON         string
 	stops            []func()
 }
@@ -100,6 +105,13 @@ func newWorld(now func() time.Time) (*world, error) {
 	w.asc.AddKey(ascstandin.Key{KeyID: keyID, IssuerID: issuerID, Public: &w.key.PublicKey, Role: ascstandin.RoleAppManager})
 	w.asc.AddApp(ascstandin.App{ID: "1500000001", BundleID: teamAppA, Name: "Acme Weather", IssuerID: issuerID})
 	w.asc.AddApp(ascstandin.App{ID: "1500000002", BundleID: teamAppB, Name: "Acme News", IssuerID: issuerID})
+	globex, globexPEM, err := newP8()
+	if err != nil {
+		return nil, err
+	}
+	w.globexPEM = globexPEM
+	w.asc.AddKey(ascstandin.Key{KeyID: globexKeyID, IssuerID: globexIssuerID, Public: &globex.PublicKey, Role: ascstandin.RoleAppManager})
+	w.asc.AddApp(ascstandin.App{ID: "1600000001", BundleID: globexApp, Name: "Globex Shop", IssuerID: globexIssuerID})
 
 	w.portal = portalstandin.New()
 	w.portal.AddToken(mosToken, project)

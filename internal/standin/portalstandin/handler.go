@@ -49,9 +49,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, message string) {
+	writeJSON(w, status, errorBody(code, message))
+}
+
+func errorBody(code, message string) apiError {
 	var e apiError
 	e.Error.Code, e.Error.Message = code, message
-	writeJSON(w, status, e)
+	return e
 }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -98,6 +102,13 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	records := !s.noRecords
+	s.mu.Unlock()
+	if art, ok := parseAppRoute(r); ok && records {
+		s.serveApps(w, r, art)
+		return
+	}
 	rt, ok := parseRoute(r)
 	if !ok {
 		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
@@ -109,26 +120,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// Access is checked before existence, so a token cannot probe for the
-	// names of projects it has no access to.
-	token, ok := bearer(r)
-	s.mu.Lock()
-	grants, known := s.tokens[token]
-	s.mu.Unlock()
-	if !ok || !known {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="mos.portal"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or invalid bearer token")
+	if !s.authorize(w, r, rt.project) {
 		return
 	}
 	s.mu.Lock()
-	allowed := grants[rt.project]
 	_, projectExists := s.projects[rt.project]
 	appExists := s.lookup(rt.project, rt.app) != nil
 	s.mu.Unlock()
 	switch {
-	case !allowed:
-		writeError(w, http.StatusForbidden, "forbidden", "token has no access to this project")
-		return
 	case !projectExists:
 		writeError(w, http.StatusNotFound, "project_not_found", "no such project")
 		return
@@ -150,6 +149,27 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.putAndroid(w, r, rt, body)
 	}
+}
+
+// authorize answers 401 or 403 and returns false unless the request's token
+// may access project. Access is checked before existence, so a token cannot
+// probe for the names of projects it has no access to.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, project string) bool {
+	token, ok := bearer(r)
+	s.mu.Lock()
+	grants, known := s.tokens[token]
+	allowed := grants[project]
+	s.mu.Unlock()
+	switch {
+	case !ok || !known:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="mos.portal"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", "missing or invalid bearer token")
+		return false
+	case !allowed:
+		writeError(w, http.StatusForbidden, "forbidden", "token has no access to this project")
+		return false
+	}
+	return true
 }
 
 func (s *Server) get(w http.ResponseWriter, rt route) {

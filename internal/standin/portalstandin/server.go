@@ -1,4 +1,4 @@
-// Package portalstandin is an in-memory mos.portal that implements contract v1
+// Package portalstandin is an in-memory mos.portal that implements contract v1.1
 // (docs/openapi.yaml) on loopback, for the tests and the sandbox command. It
 // checks tokens, validates uploaded keys and computes their fingerprints the
 // way a real server would, independently of the action's own key code, so a
@@ -42,6 +42,7 @@ type AndroidRecord struct {
 type slot struct {
 	ios     *IOSRecord
 	android *AndroidRecord
+	record  *AppRecord // nil: the app has no store identities
 }
 
 // Server is the stand-in. It is safe for concurrent use.
@@ -55,6 +56,9 @@ type Server struct {
 	mu       sync.Mutex
 	tokens   map[string]map[string]bool  // token → projects it may access
 	projects map[string]map[string]*slot // project → app → stored keys
+
+	pageSize  int  // app records per page of the listing; < 1: DefaultPageSize
+	noRecords bool // answer the app routes as a contract v1 portal: 404 not_found
 }
 
 // New returns an empty portal: no tokens, no projects.
@@ -163,7 +167,7 @@ func Path(project, app, platform string) string {
 	return "/api/v1/projects/" + project + "/apps/" + app + "/publisher/" + platform + "/" + resource
 }
 
-// Handler serves contract v1 behind the fault injector.
+// Handler serves contract v1.1 behind the fault injector.
 func (s *Server) Handler() http.Handler {
 	return s.faults.Wrap(http.HandlerFunc(s.serve))
 }
