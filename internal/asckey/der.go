@@ -182,7 +182,7 @@ func parsePKCS8(der []byte, p *pkcs8) (*ecdsa.PrivateKey, error) {
 		return nil, errCorrupt("a PKCS#8 private key whose structure is damaged")
 	}
 	if p.Algo.Algorithm.Equal(oidPublicKeyEC) {
-		return parsePKCS8EC(der, p)
+		return parsePKCS8EC(p)
 	}
 	key, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
@@ -206,10 +206,8 @@ func parsePKCS8(der []byte, p *pkcs8) (*ecdsa.PrivateKey, error) {
 	}
 }
 
-// parsePKCS8EC reads an EC key in PKCS#8 through crypto/x509, after
-// checking what x509 would not say: which curve it is on (the SEC 1
-// structure inside may name one too) and that its public part belongs.
-func parsePKCS8EC(der []byte, p *pkcs8) (*ecdsa.PrivateKey, error) {
+// parsePKCS8EC reads the SEC 1 key inside an EC key in PKCS#8.
+func parsePKCS8EC(p *pkcs8) (*ecdsa.PrivateKey, error) {
 	outer, err := curveParam(p.Algo.Parameters)
 	if err != nil {
 		return nil, err
@@ -221,30 +219,27 @@ func parsePKCS8EC(der []byte, p *pkcs8) (*ecdsa.PrivateKey, error) {
 		}
 		return nil, errCorrupt("a PKCS#8 EC private key whose inner structure is damaged")
 	}
-	if err := checkEC(&ec, outer); err != nil {
-		return nil, err
-	}
-	key, err := x509.ParsePKCS8PrivateKey(der)
-	k, ok := key.(*ecdsa.PrivateKey)
-	if err != nil || !ok {
-		return nil, errCorrupt("a P-256 private key whose private number is out of range")
-	}
-	return k, checkPublic(k, &ec)
+	return parseSEC1(p.PrivateKey, &ec, outer)
 }
 
-// parseSEC1 reads a SEC 1 key through crypto/x509, after checking its
-// curve. A key that names no curve of its own but follows an EC PARAMETERS
-// block naming P-256 is handed to x509 the way PKCS#8 names the curve.
-func parseSEC1(der []byte, ec *ecPrivateKey, hint asn1.ObjectIdentifier) (*ecdsa.PrivateKey, error) {
+// parseSEC1 reads a SEC 1 key through crypto/x509, after checking what x509
+// would not say: which curve it is on (its own parameters, else outer:
+// PKCS#8's or an EC PARAMETERS block's), whether its private number fits,
+// and that its public part belongs to it. A key on P-256 that does not name
+// its curve itself is handed to x509 the way PKCS#8 names the curve.
+func parseSEC1(der []byte, ec *ecPrivateKey, outer asn1.ObjectIdentifier) (*ecdsa.PrivateKey, error) {
 	if ec.Version != 1 {
 		return nil, errCorrupt("a SEC 1 EC private key whose structure is damaged")
 	}
-	if err := checkEC(ec, hint); err != nil {
+	inside, err := checkCurve(ec, outer)
+	if err != nil {
 		return nil, err
 	}
+	if len(bytes.TrimLeft(ec.PrivateKey, "\x00")) > 32 {
+		return nil, errCorrupt("a P-256 private key whose private number is too long")
+	}
 	var k *ecdsa.PrivateKey
-	var err error
-	if len(ec.Parameters.FullBytes) > 0 {
+	if inside {
 		k, err = x509.ParseECPrivateKey(der)
 	} else {
 		k, err = parseInPKCS8(der)
@@ -255,7 +250,7 @@ func parseSEC1(der []byte, ec *ecPrivateKey, hint asn1.ObjectIdentifier) (*ecdsa
 	return k, checkPublic(k, ec)
 }
 
-// parseInPKCS8 parses a SEC 1 key that names no curve as P-256.
+// parseInPKCS8 parses a SEC 1 key that does not name its curve as P-256.
 func parseInPKCS8(sec1 []byte) (*ecdsa.PrivateKey, error) {
 	p8, err := pkcs8Of(sec1)
 	if err != nil {
@@ -268,44 +263,31 @@ func parseInPKCS8(sec1 []byte) (*ecdsa.PrivateKey, error) {
 	return key.(*ecdsa.PrivateKey), nil
 }
 
-// checkEC checks a SEC 1 structure before x509 reads it: its curve, and
-// that its private number fits P-256 (x509 says only "invalid").
-func checkEC(ec *ecPrivateKey, outer asn1.ObjectIdentifier) error {
-	if err := checkCurve(ec, outer); err != nil {
-		return err
-	}
-	if len(bytes.TrimLeft(ec.PrivateKey, "\x00")) > 32 {
-		return errCorrupt("a P-256 private key whose private number is too long")
-	}
-	return nil
-}
-
-// checkCurve checks that SEC 1 structure ec is on P-256: its own curve
-// parameters if it has any, else outer (PKCS#8's or an EC PARAMETERS
-// block's).
-func checkCurve(ec *ecPrivateKey, outer asn1.ObjectIdentifier) error {
+// checkCurve checks that SEC 1 structure ec is on P-256: its own curve if
+// it names one (inside), else outer.
+func checkCurve(ec *ecPrivateKey, outer asn1.ObjectIdentifier) (inside bool, err error) {
 	curve := outer
 	if len(ec.Parameters.FullBytes) > 0 {
 		// [0] EXPLICIT: Parameters.Bytes holds the inner element.
-		var inner asn1.RawValue
-		if _, err := asn1.Unmarshal(ec.Parameters.Bytes, &inner); err != nil {
-			return errCorrupt("EC curve parameters that are damaged")
+		var params asn1.RawValue
+		if _, err := asn1.Unmarshal(ec.Parameters.Bytes, &params); err != nil {
+			return false, errCorrupt("EC curve parameters that are damaged")
 		}
-		oid, err := curveParam(inner)
+		oid, err := curveParam(params)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if oid != nil {
-			curve = oid
+			curve, inside = oid, true
 		}
 	}
 	switch {
 	case curve == nil:
-		return errCurveMissing()
+		return false, errCurveMissing()
 	case !curve.Equal(oidCurveP256):
-		return errCurve(curveName(curve))
+		return false, errCurve(curveName(curve))
 	}
-	return nil
+	return inside, nil
 }
 
 // curveParam reads the curve from EC domain parameters: nil when absent or
