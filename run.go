@@ -35,6 +35,15 @@ func realMain(ctx context.Context, args []string, d action.Deps) error {
 	case "version", "--version", "-version":
 		_, err := fmt.Fprintln(d.Stdout, version.Version())
 		return err
+	case "-h", "-help", "--help", "help":
+		_, err := fmt.Fprint(d.Stdout, usage)
+		return err
 	}
 	return fmt.Errorf("unknown command %q: run without arguments as the action, or use `sandbox` or `version`", args[0])
 }
+
+const usage = `Usage:
+  publisher-keys            run as the GitHub Action: inputs from INPUT_* variables (see action.yml)
+  publisher-keys sandbox    run the action against loopback stand-ins with throwaway keys (-h for its flags)
+  publisher-keys version    print the version
+`

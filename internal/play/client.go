@@ -166,7 +166,7 @@ func (c *Client) insertEdit(ctx context.Context, tok, pkg string) (appEdit, erro
 		return appEdit{}, fmt.Errorf("failed to build the request for %s: %w", pkg, err)
 	}
 	setHeaders(req, tok)
-	resp, err := c.HTTP.Do(req)
+	resp, err := httpx.Labelled(c.HTTP, "Google Play POST "+url.PathEscape(pkg)+"/edits").Do(req)
 	if err != nil {
 		e := &APIError{Kind: APINetwork, Package: pkg, ClientEmail: c.Key.ClientEmail, Err: err}
 		var tooLarge *httpx.BodyTooLargeError
@@ -226,7 +226,7 @@ func (c *Client) deleteEdit(ctx context.Context, tok, pkg string, ed appEdit) st
 		return warn("the request could not be built")
 	}
 	setHeaders(req, tok)
-	resp, err := c.HTTP.Do(req)
+	resp, err := httpx.Labelled(c.HTTP, "Google Play DELETE "+url.PathEscape(pkg)+"/edits").Do(req)
 	if err != nil {
 		return warn("no answer: " + netCause(err))
 	}

@@ -184,6 +184,24 @@ func (w *world) scenarios() []scenario {
 			},
 		},
 		{
+			title:   "an individual API key (App Store Connect accepts it, but not as a team key) is named as such and never reaches mos.portal",
+			in:      with(inputs{"asc-key": w.individualPEM, "asc-key-id": individualID, "mode": "force"}),
+			wantErr: true,
+			want: func(out map[string]string) error {
+				return all(expect(out, "valid", "false"), expect(out, "uploaded", "false"), w.portalHolds(keyID),
+					expectResults(out, "ios", map[string]string{"weather": "failed", "news": "failed", "sports": "failed"}))
+			},
+		},
+		{
+			title:   "the runner's clock is 10 minutes behind Apple's: the clock is named, and the key is not judged",
+			in:      with(inputs{"asc-key": w.keyPEM, "asc-api-url": w.ascAheadURL, "mode": "force"}),
+			wantErr: true,
+			want: func(out map[string]string) error {
+				return all(expect(out, "valid", "false"), expect(out, "uploaded", "false"), w.portalHolds(keyID),
+					expectResults(out, "ios", map[string]string{"weather": "failed", "news": "failed", "sports": "failed"}))
+			},
+		},
+		{
 			title:   "a secret cut short when pasted is refused before any request; results lists each app failed",
 			in:      with(inputs{"asc-key": w.keyPEM[:len(w.keyPEM)/2]}),
 			setup:   func() { ascBefore = w.asc.Faults().Requests() },

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -34,6 +35,12 @@ func TestDemoEndsAsExpected(t *testing.T) {
 	if !strings.Contains(log, "Error [App Store Connect rejected the key (401 NOT_AUTHORIZED)]") {
 		t.Errorf("the rejected-key scenario is not shown as an annotated error:\n%s", log)
 	}
+	if !strings.Contains(log, "Error [Individual API key, not a team key]: Key INDIVKEY42 is an individual API key") {
+		t.Errorf("the individual-key scenario is not shown as an annotated error naming the key's kind:\n%s", log)
+	}
+	if !regexp.MustCompile(`(?m)^Error \[Runner's clock is off\]: The runner's clock is (10 min 0 s|9 min 59 s) behind App Store Connect's .*was not judged`).MatchString(log) {
+		t.Errorf("the clock scenario is not shown as an annotated error naming the offset:\n%s", log)
+	}
 	agreement := regexp.MustCompile(`(?m)^Error \[App Store Connect agreement not accepted \(403 FORBIDDEN\.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED\)\]: .*Account Holder.*$`).FindString(log)
 	if agreement == "" {
 		t.Errorf("the agreement scenario is not shown as an annotated error naming the Account Holder:\n%s", log)
@@ -58,6 +65,13 @@ func TestServeWritesConnectionFiles(t *testing.T) {
 	t.Parallel()
 
 	dir := t.TempDir()
+	// What an earlier run left: a script must not read its dead port.
+	const stale = "http://127.0.0.1:1"
+	for _, name := range []string{"ready", "requests", "asc-api-url", "mos-url"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(stale), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -79,9 +93,12 @@ func TestServeWritesConnectionFiles(t *testing.T) {
 	}
 	for _, name := range []string{"asc-api-url", "mos-url", "play-api-url", "asc-key.p8", "asc-key-id", "asc-issuer-id", "mos-token", "mos-project", "mos-apps", "play-service-account.json"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil || len(b) == 0 {
-			t.Errorf("file %s: %v (%d bytes)", name, err, len(b))
+		if err != nil || len(b) == 0 || string(b) == stale {
+			t.Errorf("file %s: %v (%q)", name, err, b)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "requests")); err == nil {
+		t.Error("the requests file of an earlier run is still there while serving")
 	}
 
 	// One unauthenticated request each to App Store Connect and mos.portal,
@@ -108,5 +125,21 @@ func TestServeWritesConnectionFiles(t *testing.T) {
 	}
 	if want := "app-store-connect 1\nmos-portal 1\ngoogle 0\n"; string(got) != want {
 		t.Errorf("requests file:\n%s\nwant:\n%s", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ready")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ready is still there after serve ended: %v", err)
+	}
+}
+
+func TestHelpPrintsUsage(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"-h", "--help"} {
+		var out bytes.Buffer
+		if err := Main(t.Context(), []string{arg}, &out); err != nil {
+			t.Errorf("sandbox %s: %v", arg, err)
+		}
+		if !strings.Contains(out.String(), "Usage: publisher-keys sandbox") || !strings.Contains(out.String(), "-serve") {
+			t.Errorf("sandbox %s printed:\n%s", arg, out.String())
+		}
 	}
 }
