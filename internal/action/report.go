@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mos-tools/publisher-keys/internal/asckey"
+	"github.com/mos-tools/publisher-keys/internal/ghout"
 	"github.com/mos-tools/publisher-keys/internal/keysync"
 )
 
@@ -32,12 +33,14 @@ func (r *run) outputs() [][2]string {
 	uploaded := false
 	for _, s := range r.stores {
 		for _, res := range r.appResults(s) {
+			// Redacted before encoding: a mask matches the text, not its
+			// JSON escaping.
 			results = append(results, Result{
 				Platform:      s.platform,
 				App:           res.App,
 				Status:        string(res.Status),
-				PreviousKeyID: res.Replaced,
-				Error:         oneLine(errText(res.Err)),
+				PreviousKeyID: r.out.Redact(res.Replaced),
+				Error:         r.out.Redact(oneLine(errText(res.Err))),
 			})
 			uploaded = uploaded || res.Status == keysync.StatusUploaded
 		}
@@ -57,6 +60,8 @@ func (r *run) outputs() [][2]string {
 		{"play-fingerprint", play.want.Fingerprint},
 		{"play-previous-key-id", previousKeyIDs(play)},
 		{"play-key-age-days", ageOutput(play)},
+		{"play-key-created-at", timeOutput(play.created)},
+		{"play-key-expires-at", timeOutput(play.expires)},
 		{"uploaded", strconv.FormatBool(uploaded)},
 		{"results", string(resultsJSON)},
 	}
@@ -134,6 +139,14 @@ func ageOutput(s *store) string {
 	return strconv.Itoa(s.ageDays)
 }
 
+// timeOutput is a time in RFC 3339 UTC, or empty when unknown.
+func timeOutput(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
 func fact(s *store, label string) string {
 	for _, f := range s.facts {
 		if f[0] == label {
@@ -147,18 +160,16 @@ func fact(s *store, label string) string {
 // (no GITHUB_OUTPUT), the outputs are printed instead.
 func (r *run) writeReport() {
 	outs := r.outputs()
-	if r.deps.Getenv("GITHUB_OUTPUT") != "" {
-		for _, o := range outs {
-			r.gh.SetOutput(o[0], o[1])
-		}
-	} else {
+	if r.deps.Getenv("GITHUB_OUTPUT") == "" {
 		r.logf("outputs (GITHUB_OUTPUT is not set):")
-		for _, o := range outs {
-			r.logf("  %s=%s", o[0], o[1])
+	}
+	for _, o := range outs {
+		if err := r.out.SetOutput(o[0], o[1]); err != nil {
+			r.errorf("Cannot write the step's outputs", "%s", err)
 		}
 	}
-	if r.deps.Getenv("GITHUB_STEP_SUMMARY") != "" {
-		r.gh.AddStepSummary(r.summary())
+	if err := r.out.AppendSummary(r.summary()); err != nil {
+		r.errorf("Cannot write the step summary", "%s", err)
 	}
 }
 
@@ -228,11 +239,7 @@ func statusIcon(s keysync.Status) string {
 }
 
 // cell makes text safe inside a markdown table cell.
-func cell(s string) string {
-	s = oneLine(s)
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return s
-}
+func cell(s string) string { return ghout.Cell(s) }
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")

@@ -11,10 +11,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mos-tools/publisher-keys/internal/redact"
 
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
@@ -57,6 +58,9 @@ type TokenError struct {
 	TokenURI    string
 	Clock       time.Time // this machine's clock when the answer came
 	Err         error     // the network cause, if any
+	// CertListRead is true when Google's certificate list of the account
+	// was read; CertListed then says whether it holds the key's certificate.
+	CertListRead, CertListed bool
 }
 
 // Title is a short heading for the error.
@@ -84,8 +88,16 @@ func (e *TokenError) Title() string {
 
 func (e *TokenError) Error() string {
 	said := e.said()
+	if e.Code == "invalid_grant" && e.CertListRead && !e.CertListed {
+		return fmt.Sprintf("Google no longer publishes the certificate of key %s: it was deleted or disabled in Google Cloud%s. Create a new JSON key for service account %s (Google Cloud → IAM & Admin → Service accounts → %s → Keys → Add key), store it in the secret, and run this action again: it uploads the new key to mos.portal.",
+			e.KeyID, said, e.ClientEmail, e.ClientEmail)
+	}
 	switch e.Kind {
 	case TokenKeyInvalid:
+		if e.CertListRead && e.CertListed {
+			return fmt.Sprintf("Google refused the signature made with key %s of service account %s%s, yet still publishes the key's certificate, so the key was not deleted: the JSON was edited, or the key expired or was disabled moments ago. Create a new JSON key (Google Cloud → IAM & Admin → Service accounts → %s → Keys → Add key) and update the secret.",
+				e.KeyID, e.ClientEmail, said, e.ClientEmail)
+		}
 		return fmt.Sprintf("Google refused the signature made with key %s of service account %s%s: the key was deleted or rotated in Google Cloud, or the JSON was edited. Create a new JSON key (Google Cloud → IAM & Admin → Service accounts → %s → Keys → Add key) and update the secret.",
 			e.KeyID, e.ClientEmail, said, e.ClientEmail)
 	case TokenAccountNotFound:
@@ -286,33 +298,8 @@ func (t *assertionTransport) result() exchange {
 	return t.last
 }
 
-// clean shortens text from a remote answer and drops control characters,
-// so it cannot break a log line or an annotation, and credential-like runs,
-// so a server that quotes (part of) an assertion or token leaks nothing.
-func clean(s string, limit int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, strings.TrimSpace(s))
-	s = credentialRun.ReplaceAllStringFunc(s, func(run string) string {
-		if strings.ContainsAny(run, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(run, "abcdefghijklmnopqrstuvwxyz") &&
-			strings.ContainsAny(run, "0123456789") {
-			return "[redacted]"
-		}
-		return run
-	})
-	if len(s) > limit {
-		s = strings.ToValidUTF8(s[:limit], "") + "…"
-	}
-	return s
-}
-
-// credentialRun matches what could be part of a JWT, an access token or a
-// key in base64; clean redacts those that mix upper case, lower case and
-// digits, as encoded secrets do and Google's words, codes and numbers do not.
-var credentialRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{24,}`)
+// clean shortens text from a remote answer with the action's one cleaner.
+func clean(s string, limit int) string { return redact.Clean(s, limit) }
 
 func host(raw string) string {
 	if u, err := url.Parse(raw); err == nil && u.Host != "" {

@@ -46,6 +46,7 @@ const (
 	teamAppA         = "com.acme.weather"
 	teamAppB         = "com.acme.news"
 	playEmail        = "publisher@acme-sandbox.iam.gserviceaccount.com"
+	playKeyID        = "5b1c0f3e9a7d4c2b8e6f1a0d3c5b7e9f1a2b3c4d"
 	playPkg          = "com.acme.weather"
 	// A second team of the same agency, with a key and an app of its own.
 	globexIssuerID = "0b1e4c7a-7d2f-4e1a-9b3c-5d6e7f8a9b0c"
@@ -106,6 +107,7 @@ type world struct {
 	globexPEM        string // the second team's key
 	individualPEM    string
 	playJSON         string
+	playPub          *rsa.PublicKey
 	stops            []func()
 }
 
@@ -323,7 +325,8 @@ func (w *world) requests() string {
 
 // newServiceAccount makes a throwaway Google service account key, registers
 // it with the Google stand-in and returns its JSON key file, shaped as the
-// Cloud console's download (token_uri points at the stand-in).
+// Cloud console's download (token_uri and client_x509_cert_url point at the
+// stand-in: nothing here can reach Google).
 func (w *world) newServiceAccount() (string, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -333,7 +336,8 @@ func (w *world) newServiceAccount() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("failed to encode a key: %w", err)
 	}
-	const keyID = "5b1c0f3e9a7d4c2b8e6f1a0d3c5b7e9f1a2b3c4d"
+	const keyID = playKeyID
+	w.playPub = &key.PublicKey
 	w.google.AddServiceAccount(playEmail, keyID, &key.PublicKey, "123456789012")
 	w.google.AddPackage(playPkg, playEmail)
 	doc, err := json.MarshalIndent(map[string]string{
@@ -346,7 +350,7 @@ func (w *world) newServiceAccount() (string, error) {
 		"auth_uri":                    "https://accounts.google.com/o/oauth2/auth",
 		"token_uri":                   w.googleURL + "/token",
 		"auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
-		"client_x509_cert_url":        "https://www.googleapis.com/robot/v1/metadata/x509/" + playEmail,
+		"client_x509_cert_url":        googlestandin.CertURL(w.googleURL, playEmail),
 		"universe_domain":             "googleapis.com",
 	}, "", "  ")
 	if err != nil {

@@ -58,6 +58,17 @@ func TestDemoEndsAsExpected(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^Notice \[Corrected App Store Connect key SANDBX2KEY in mos\.portal\]: .*Do not revoke key SANDBX2KEY`).MatchString(log) {
 		t.Errorf("correcting the Issuer ID is not a notice saying to keep the key in use:\n%s", log)
 	}
+	// Issue 14: the default Play check opens no edit; a key about to expire
+	// warns; a deleted key is named as such.
+	if !regexp.MustCompile(`(?m)^     GET /androidpublisher/v3/applications/com\.acme\.weather/tracks/production/releases\n── edits opened in this run: 0$`).MatchString(log) {
+		t.Errorf("the read-only scenario does not show one track read and no edit:\n%s", log)
+	}
+	if !regexp.MustCompile(`(?m)^Warning \[Google Play key expires soon\]: Key \w+ of service account \S+ expires on \d{4}-\d\d-\d\d \(5 days left\).*Keys → Add key`).MatchString(log) {
+		t.Errorf("the expiring-key scenario is not shown as a warning with the days left and what to do:\n%s", log)
+	}
+	if !regexp.MustCompile(`(?m)^Error \[Play key deleted or rotated\]: Google no longer publishes the certificate of key \w+: it was deleted or disabled in Google Cloud`).MatchString(log) {
+		t.Errorf("the deleted-key scenario is not shown with the precise error:\n%s", log)
+	}
 }
 
 // TestServeWritesConnectionFiles checks the files the container test reads.
