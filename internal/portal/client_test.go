@@ -474,7 +474,7 @@ func TestErrors(t *testing.T) {
 			want:   result{401, "unauthorized", "mos.portal rejected the token"},
 			wantIn: []string{"Check the mos-token secret", "expired"}, wantNot: []string{"mos-Wrong-Token", "my-app", "App Store Connect"}, requests: 1},
 		{name: "token of another project", prepare: func(e *env) *portal.Client { return withToken(e, otherToken) },
-			want:   result{403, "forbidden", "mos.portal token lacks access"},
+			want:    result{403, "forbidden", "mos.portal token lacks access"},
 			wantIn:  []string{`no access to project "acme" in mos.portal, or the project name is misspelled`, "Check mos-project"},
 			wantNot: []string{otherToken, "my-app", "App Store Connect"}},
 		{name: "project not found", prepare: func(e *env) *portal.Client { e.portal.AddToken(token, "ghost"); return nil },
