@@ -266,7 +266,8 @@ func (e *RequestError) Error() string {
 	if e.Method == http.MethodPut {
 		doing = "uploading"
 	}
-	doing = fmt.Sprintf("%s the %s of app %q in project %q", doing, keyNoun(e.Platform), e.App, e.Project)
+	// "the key", not the platform's: the same cause for both stores' apps.
+	doing = fmt.Sprintf("%s the key of app %q in project %q", doing, e.App, e.Project)
 	if e.Resource != ResourceKey {
 		doing = describeDoing(e.Method, e.Resource, e.Platform, e.Project, e.App)
 	}
