@@ -37,6 +37,15 @@ func realMain(ctx context.Context) error {
 	case "version", "--version", "-version":
 		fmt.Println(version.Version())
 		return nil
+	case "-h", "-help", "--help", "help":
+		fmt.Print(usage)
+		return nil
 	}
 	return fmt.Errorf("unknown command %q: run without arguments as the action, or use `sandbox` or `version`", args[0])
 }
+
+const usage = `Usage:
+  publisher-keys            run as the GitHub Action: inputs from INPUT_* variables (see action.yml)
+  publisher-keys sandbox    run the action against loopback stand-ins with throwaway keys (-h for its flags)
+  publisher-keys version    print the version
+`

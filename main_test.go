@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mos-tools/publisher-keys/internal/action"
 	"github.com/mos-tools/publisher-keys/internal/standin/ascstandin"
@@ -54,6 +55,7 @@ func build(t *testing.T) string {
 }
 
 type e2e struct {
+	pub    *ecdsa.PublicKey
 	asc    *ascstandin.Server
 	portal *portalstandin.Server
 	ascURL string
@@ -61,7 +63,7 @@ type e2e struct {
 	keyPEM string
 }
 
-func setupE2E(t *testing.T) *e2e {
+func setupE2E(t *testing.T, opts ...ascstandin.Option) *e2e {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -71,8 +73,8 @@ func setupE2E(t *testing.T) *e2e {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &e2e{keyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))}
-	e.asc = ascstandin.New()
+	e := &e2e{pub: &key.PublicKey, keyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))}
+	e.asc = ascstandin.New(opts...)
 	e.asc.AddKey(ascstandin.Key{KeyID: "E2EKEY0001", IssuerID: "5e2e5e2e-0000-4000-8000-000000000001", Public: &key.PublicKey})
 	e.portal = portalstandin.New()
 	e.portal.AddToken("e2e-token-9d8c7b6a", "acme")
@@ -282,6 +284,16 @@ func TestBinaryVersionAndUnknownCommand(t *testing.T) {
 	if out.code != 0 || strings.TrimSpace(out.stdout) != testVersion {
 		t.Errorf("version: exit %d, stdout %q; want 0 and %q", out.code, out.stdout, testVersion)
 	}
+	for _, arg := range []string{"-h", "--help"} {
+		out = runBinary(t, []string{arg}, nil)
+		if out.code != 0 || !strings.Contains(out.stdout, "Usage:") || !strings.Contains(out.stdout, "publisher-keys sandbox") {
+			t.Errorf("%s: exit %d, stdout %q; want 0 and the usage", arg, out.code, out.stdout)
+		}
+	}
+	out = runBinary(t, []string{"sandbox", "-h"}, nil)
+	if out.code != 0 || !strings.Contains(out.stdout, "Usage: publisher-keys sandbox") {
+		t.Errorf("sandbox -h: exit %d, stdout %q, stderr %q; want 0 and the usage", out.code, out.stdout, out.stderr)
+	}
 	out = runBinary(t, []string{"deploy"}, nil)
 	if out.code != 1 || !strings.Contains(out.stderr, `unknown command "deploy"`) {
 		t.Errorf("unknown command: exit %d, stderr %q", out.code, out.stderr)
@@ -364,4 +376,73 @@ func TestBinaryAgreementNotAccepted(t *testing.T) {
 		t.Errorf("%d uploads reached mos.portal, want none", n-puts)
 	}
 	assertNothingLeaks(t, out, e.keyPEM, in["asc-key"], in["mos-token"])
+}
+
+// TestBinaryTellsApart401s: the two causes of a 401 that can be known for
+// certain are named as such by the built binary, in one annotation, and
+// nothing reaches mos.portal. The annotation is logged (go test -run
+// TestBinaryTellsApart401s -v) as the user sees it.
+func TestBinaryTellsApart401s(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name         string
+		opts         []ascstandin.Option
+		individual   bool
+		wantTitle    string
+		wantInError  []string
+		wantRequests int
+	}{
+		{
+			name: "individual key", individual: true,
+			wantTitle:    "Individual API key, not a team key",
+			wantInError:  []string{"Key E2EKEY0001 is an individual API key", "Team Keys", "Nothing is uploaded."},
+			wantRequests: 2,
+		},
+		{
+			name:         "runner's clock 10 minutes behind",
+			opts:         []ascstandin.Option{ascstandin.WithClockOffset(10 * time.Minute)},
+			wantTitle:    "Runner's clock is off",
+			wantInError:  []string{"The runner's clock is ", " behind App Store Connect's", "was not judged"},
+			wantRequests: 1,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := setupE2E(t, tc.opts...)
+			in := e.goodInputs()
+			e.asc.AddKey(ascstandin.Key{KeyID: in["asc-key-id"], IssuerID: in["asc-issuer-id"], Public: e.pub, Individual: tc.individual})
+			out := runBinary(t, nil, in)
+			if out.code != 1 {
+				t.Fatalf("exit %d, want 1\n%s", out.code, out.stdout)
+			}
+			errLines := regexp.MustCompile(`(?m)^::error .*$`).FindAllString(out.stdout, -1)
+			// A title property escapes "," (and ":") as the runner reads it.
+			title := strings.NewReplacer(",", "%2C", ":", "%3A").Replace(tc.wantTitle)
+			if len(errLines) != 1 || !strings.HasPrefix(errLines[0], "::error title="+title+"::") {
+				t.Fatalf("error annotations = %q, want one titled %q", errLines, tc.wantTitle)
+			}
+			for _, want := range tc.wantInError {
+				if !strings.Contains(errLines[0], want) {
+					t.Errorf("annotation lacks %q: %s", want, errLines[0])
+				}
+			}
+			if strings.Contains(errLines[0], "backdated") {
+				t.Errorf("annotation shows token internals: %s", errLines[0])
+			}
+			if n := e.asc.Requests(); n != tc.wantRequests {
+				t.Errorf("%d App Store Connect requests, want %d", n, tc.wantRequests)
+			}
+			if out.outputs["valid"] != "false" || out.outputs["uploaded"] != "false" {
+				t.Errorf("valid=%q uploaded=%q, want false and false", out.outputs["valid"], out.outputs["uploaded"])
+			}
+			for _, app := range []string{"weather", "news"} {
+				if n := e.portal.Requests("PUT", "acme", app, portalstandin.IOS); n != 0 {
+					t.Errorf("%d uploads to %s, want none", n, app)
+				}
+			}
+			t.Logf("annotation as the runner gets it:\n%s", errLines[0])
+			assertNothingLeaks(t, out, e.keyPEM, in["asc-key"], in["mos-token"])
+		})
+	}
 }

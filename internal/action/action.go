@@ -85,7 +85,7 @@ func (r *run) do(ctx context.Context) error {
 	r.mask(cfg.mosToken)
 	r.stores = []*store{r.appleStore(), r.playStore()}
 
-	r.logf("mos publisher-keys %s · mode %s · timeout %s", version.Version(), cfg.mode, cfg.timeout)
+	r.logf("%s", header(cfg))
 
 	// A step that cannot report must not change anything: find out before
 	// the first request rather than after the uploads.
@@ -255,6 +255,20 @@ func (r *run) emit(level, title, msg string) {
 
 func (r *run) logf(format string, args ...any) {
 	r.gh.Infof(format, args...)
+}
+
+// header is the run's first line: the version and the mode and timeout in
+// effect. A mode or timeout the inputs refused is left out rather than shown
+// as an empty mode or "timeout 0s"; its error annotation follows.
+func header(cfg *config) string {
+	parts := []string{"mos publisher-keys " + version.Version()}
+	if cfg.mode != "" {
+		parts = append(parts, "mode "+string(cfg.mode))
+	}
+	if cfg.timeout > 0 {
+		parts = append(parts, "timeout "+cfg.timeout.String())
+	}
+	return strings.Join(parts, " · ")
 }
 
 func splitLines(s string) []string {

@@ -23,6 +23,7 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/standin/ascstandin"
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
 	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
+	"github.com/mos-tools/publisher-keys/internal/version"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -64,13 +65,15 @@ func readKey(t testing.TB, name string) (*ecdsa.PrivateKey, string) {
 	return k.(*ecdsa.PrivateKey), string(b)
 }
 
-func setup(t testing.TB) *world {
+// setup builds the world; opts configure its App Store Connect stand-in
+// after its clock is set to fixedNow.
+func setup(t testing.TB, opts ...ascstandin.Option) *world {
 	t.Helper()
 	w := &world{workspace: t.TempDir()}
 	w.key, w.keyPEM = readKey(t, "AuthKey_TESTKEY001.p8")
 	w.old, w.oldPEM = readKey(t, "AuthKey_TESTKEY002.p8")
 
-	w.asc = ascstandin.New(ascstandin.WithClock(func() time.Time { return fixedNow }))
+	w.asc = ascstandin.New(append([]ascstandin.Option{ascstandin.WithClock(func() time.Time { return fixedNow })}, opts...)...)
 	w.asc.AddKey(ascstandin.Key{KeyID: keyID, IssuerID: issuer, Public: &w.key.PublicKey, Role: ascstandin.RoleAdmin})
 	w.asc.AddKey(ascstandin.Key{KeyID: oldKeyID, IssuerID: issuer, Public: &w.old.PublicKey, Role: ascstandin.RoleAdmin})
 	w.asc.AddApp(ascstandin.App{ID: "1", BundleID: "com.acme.weather", Name: "Weather", IssuerID: issuer})
@@ -157,12 +160,14 @@ func (r result) statuses(t *testing.T) map[string]string {
 	return got
 }
 
-// annotations returns the ::error/::warning/::notice lines' titles.
+// annotations returns the ::error/::warning/::notice lines' titles, as
+// GitHub shows them (property escapes undone).
 func (r result) annotations(level string) []string {
 	re := regexp.MustCompile(`(?m)^::` + level + ` title=([^:]*)::`)
+	unescape := strings.NewReplacer("%2C", ",", "%3A", ":", "%0D", "\r", "%0A", "\n", "%25", "%")
 	var titles []string
 	for _, m := range re.FindAllStringSubmatch(r.stdout, -1) {
-		titles = append(titles, m[1])
+		titles = append(titles, unescape.Replace(m[1]))
 	}
 	return titles
 }
@@ -350,6 +355,8 @@ func TestRejectedBeforeAnyRequest(t *testing.T) {
 		// inputsRefused: the inputs themselves were refused, so results is
 		// []; otherwise the key was refused and each of its apps is failed.
 		inputsRefused bool
+		// wantOneError: the cause is given once, not once per input.
+		wantOneError bool
 	}{
 		{name: "empty key", in: map[string]string{"asc-key": ""}, wantTitle: "Invalid input asc-key", wantMsg: "forks", inputsRefused: true},
 		{name: "truncated key", in: map[string]string{"asc-key": w.keyPEM[:len(w.keyPEM)/2]}, wantMsg: "asc-key"},
@@ -363,6 +370,8 @@ func TestRejectedBeforeAnyRequest(t *testing.T) {
 		{name: "mos inputs partly missing", in: map[string]string{"mos-token": ""}, wantTitle: "Invalid input mos-token", wantMsg: "forks", inputsRefused: true},
 		{name: "sync without mos", in: map[string]string{"mos-url": "", "mos-token": "", "mos-project": "", "mos-apps": ""}, wantTitle: "Invalid input mos-url", wantMsg: "mode: check", inputsRefused: true},
 		{name: "bad bundle id", in: map[string]string{"asc-bundle-ids": "com.acme.weather, com acme"}, wantTitle: "Invalid asc-bundle-ids"},
+		{name: "key id and issuer id swapped", in: map[string]string{"asc-key-id": issuer, "asc-issuer-id": keyID},
+			wantTitle: "Key ID and Issuer ID swapped", wantMsg: "the two look swapped", wantOneError: true},
 		{name: "sec1 key of P-256 with bad issuer", in: map[string]string{"asc-key": sec1, "asc-issuer-id": "not-a-uuid"}, wantMsg: "UUID"},
 	}
 	for _, tc := range cases {
@@ -379,6 +388,9 @@ func TestRejectedBeforeAnyRequest(t *testing.T) {
 			}
 			if tc.wantTitle != "" && !contains(titles, tc.wantTitle) {
 				t.Errorf("error titles %q do not include %q", titles, tc.wantTitle)
+			}
+			if tc.wantOneError && len(titles) != 1 {
+				t.Errorf("error titles %q, want only %q", titles, tc.wantTitle)
 			}
 			if tc.wantMsg != "" && !strings.Contains(r.stdout, tc.wantMsg) {
 				t.Errorf("log does not mention %q:\n%s", tc.wantMsg, r.stdout)
@@ -426,6 +438,7 @@ func TestStoreRejectionLeavesPortalUntouched(t *testing.T) {
 
 	cases := []struct {
 		name       string
+		opts       []ascstandin.Option // of the App Store Connect stand-in
 		prepare    func(w *world)
 		in         map[string]string
 		wantTitle  string
@@ -437,13 +450,39 @@ func TestStoreRejectionLeavesPortalUntouched(t *testing.T) {
 			name:       "revoked key",
 			prepare:    func(w *world) { w.asc.RevokeKey(keyID) },
 			wantTitle:  "App Store Connect rejected the key (401 NOT_AUTHORIZED)",
-			wantInLog:  []string{keyID, issuer, "revoked"},
-			wantASCReq: 1,
+			wantInLog:  []string{keyID, issuer, "revoked", "AuthKey_<ID>.p8"},
+			notInLog:   []string{"backdated", "clock", "individual"},
+			wantASCReq: 2, // the team token, then the individual key's
 		},
 		{
 			name:       "issuer of another team",
 			in:         map[string]string{"asc-issuer-id": "0ddba11a-1234-4abc-9def-0123456789ab"},
 			wantTitle:  "App Store Connect rejected the key (401 NOT_AUTHORIZED)",
+			wantASCReq: 2,
+		},
+		{
+			name: "individual key",
+			prepare: func(w *world) {
+				w.asc.AddKey(ascstandin.Key{KeyID: keyID, IssuerID: issuer, Public: &w.key.PublicKey, Individual: true})
+			},
+			wantTitle:  "Individual API key, not a team key",
+			wantInLog:  []string{"Key " + keyID + " is an individual API key", "Team Keys", "Nothing is uploaded."},
+			notInLog:   []string{"revoked", "clock"},
+			wantASCReq: 2,
+		},
+		{
+			name:       "runner's clock 10 minutes behind",
+			opts:       []ascstandin.Option{ascstandin.WithClockOffset(10 * time.Minute)},
+			wantTitle:  "Runner's clock is off",
+			wantInLog:  []string{"The runner's clock is 10 min 0 s behind App Store Connect's (its answer was dated 2026-11-27T09:10:00Z)", "was not judged"},
+			notInLog:   []string{"revoked", "individual"},
+			wantASCReq: 1,
+		},
+		{
+			name:       "runner's clock 3 minutes ahead",
+			opts:       []ascstandin.Option{ascstandin.WithClockOffset(-3 * time.Minute)},
+			wantTitle:  "Runner's clock is off",
+			wantInLog:  []string{"The runner's clock is 3 min 0 s ahead of App Store Connect's", "was not judged"},
 			wantASCReq: 1,
 		},
 		{
@@ -483,12 +522,15 @@ func TestStoreRejectionLeavesPortalUntouched(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			w := setup(t)
+			w := setup(t, tc.opts...)
 			w.preload(t, "news", 10)
 			if tc.prepare != nil {
 				tc.prepare(w)
 			}
 			r := run(t, w.workspace, w.inputs(mergeMode(tc.in, "force")))
+			if errs := r.annotations("error"); len(errs) != 1 {
+				t.Errorf("error annotations %q, want exactly one", errs)
+			}
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed", r.err)
 			}
@@ -642,5 +684,56 @@ func TestUnwritableOutputsStopBeforeAnyRequest(t *testing.T) {
 	}
 	if n := w.asc.Faults().Requests() + w.portal.Faults().Requests(); n != 0 {
 		t.Errorf("%d requests were sent by a step that cannot report", n)
+	}
+}
+
+// TestRetryLinesNameTheRequest: a retry line says which service, which
+// request and which app it is about, with the status code alone.
+func TestRetryLinesNameTheRequest(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.asc.Faults().Add(fault.Fault{Kind: fault.Status, Status: 503, Times: 1})
+	w.portal.Faults().Add(fault.Fault{Kind: fault.Status, Status: 503, Times: 1, Method: "GET", PathPrefix: "/api/v1/projects/acme/apps/weather/"})
+	r := run(t, w.workspace, w.inputs(nil))
+	if r.err != nil {
+		t.Fatalf("error = %v\n%s", r.err, r.stdout)
+	}
+	for _, want := range []string{
+		"App Store Connect GET /v1/apps: answered 503; retry 1 of 4 in ",
+		"mos.portal GET weather/ios: answered 503; retry 1 of 4 in ",
+	} {
+		if !strings.Contains(r.stdout, "\n"+want) {
+			t.Errorf("the log has no line starting %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "Service Unavailable") {
+		t.Errorf("the log shows the reason phrase:\n%s", r.stdout)
+	}
+}
+
+// TestHeader: the first line shows the mode and timeout in effect, and
+// leaves out one the inputs refused instead of showing "timeout 0s".
+func TestHeader(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	cases := []struct {
+		name string
+		in   map[string]string
+		want string // the header after the version
+	}{
+		{"as given", map[string]string{"mode": "check", "timeout": "45s"}, " · mode check · timeout 45s"},
+		{"default timeout", map[string]string{"mode": "check", "timeout": ""}, " · mode check · timeout 2m0s"},
+		{"timeout without unit", map[string]string{"mode": "check", "timeout": "5"}, " · mode check"},
+		{"mode refused", map[string]string{"mode": "upload"}, " · timeout 20s"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := run(t, w.workspace, w.inputs(tc.in))
+			want := "mos publisher-keys " + version.Version() + tc.want
+			if got := regexp.MustCompile(`(?m)^mos publisher-keys .*$`).FindString(r.stdout); got != want {
+				t.Errorf("header %q, want %q\n%s", got, want, r.stdout)
+			}
+		})
 	}
 }

@@ -37,11 +37,17 @@ func (r *run) appleStore() *store {
 			errs = append(errs, fmt.Errorf("%s: %w", cfg.ascKeySource, err))
 		}
 	}
-	if err := asckey.CheckKeyID(cfg.ascKeyID); err != nil {
+	if err := asckey.CheckSwapped(cfg.ascKeyID, cfg.ascIssuerID); err != nil {
+		// One cause, one annotation: not "Key ID looks like an Issuer ID"
+		// and "Issuer ID looks like a Team ID" side by side.
 		errs = append(errs, err)
-	}
-	if err := asckey.CheckIssuerID(cfg.ascIssuerID); err != nil {
-		errs = append(errs, err)
+	} else {
+		if err := asckey.CheckKeyID(cfg.ascKeyID); err != nil {
+			errs = append(errs, err)
+		}
+		if err := asckey.CheckIssuerID(cfg.ascIssuerID); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	for _, id := range cfg.bundleIDs {
 		if err := appstore.CheckBundleID(id); err != nil {
@@ -74,7 +80,10 @@ func (r *run) appleStore() *store {
 			return "", err
 		}
 		r.mask(token)
-		client := &appstore.Client{BaseURL: cfg.ascAPIURL, HTTP: r.httpClient("App Store Connect"), Signer: signer}
+		// Mask: the individual-key token of a 401's second look is masked
+		// before it is sent, like the team token above.
+		client := &appstore.Client{BaseURL: cfg.ascAPIURL, HTTP: r.httpClient("App Store Connect"), Signer: signer,
+			Mask: func(token string) { r.mask(token) }}
 		chk, err := client.Check(ctx, cfg.bundleIDs)
 		if err != nil {
 			return "", err

@@ -155,7 +155,8 @@ func (fw *faultWorld) playInputs(t *testing.T, tokenURI string) map[string]strin
 
 // count reads one request counter by name: asc, GET, PUT (all mos.portal
 // requests of that method), GET:app, PUT:app (one app's key of the platform
-// under test), token, edits (POST), deletes, elsewhere.
+// under test), token, reads (GET of a track), edits (POST), deletes, certs
+// (the key's certificate list), elsewhere.
 func (fw *faultWorld) count(name string) int {
 	method, app, perApp := strings.Cut(name, ":")
 	switch {
@@ -175,6 +176,10 @@ func (fw *faultWorld) count(name string) int {
 		return fw.google.Faults().RequestsTo(http.MethodPost, "/androidpublisher/")
 	case name == "deletes":
 		return fw.google.Faults().RequestsTo(http.MethodDelete, "/androidpublisher/")
+	case name == "reads":
+		return fw.google.Faults().RequestsTo(http.MethodGet, "/androidpublisher/")
+	case name == "certs":
+		return fw.google.Faults().RequestsTo(http.MethodGet, googlestandin.CertPath)
 	}
 	panic("unknown request counter " + name)
 }
@@ -728,7 +733,8 @@ func TestFaultsGoogle(t *testing.T) {
 		signInFailed      = "Google sign-in failed"
 		playUnreachable   = "Google Play unreachable"
 		playFailed        = "Google Play check failed for " + faultPlayPkg
-		ok                = "token=%d edits=%d deletes=%d GET=3 PUT=3 asc=0 elsewhere=0"
+		okRead            = "token=%d reads=%d edits=0 GET=3 PUT=3 asc=0 elsewhere=0"
+		okEdit            = "token=%d edits=%d deletes=%d reads=0 GET=3 PUT=3 asc=0 elsewhere=0"
 		untouched         = " GET=0 PUT=0 asc=0 elsewhere=0"
 	)
 	onToken := func(f fault.Fault) []fault.Fault { f.PathPrefix = "/token"; return []fault.Fault{f} }
@@ -736,32 +742,57 @@ func TestFaultsGoogle(t *testing.T) {
 		f.Method, f.PathPrefix = method, "/androidpublisher/"
 		return []fault.Fault{f}
 	}
+	edit := func(in map[string]string) map[string]string {
+		out := map[string]string{"play-check": "edit"}
+		maps.Copy(out, in)
+		return out
+	}
 	cases := []faultCase{
 		{name: "token endpoint: connection refused", tokenRefused: true,
-			wantTitles: []string{signInUnreachable}, wantMsg: []string{"the connection was refused"}, reqs: "token=0 edits=0" + untouched},
+			wantTitles: []string{signInUnreachable}, wantMsg: []string{"the connection was refused"}, reqs: "token=0 reads=0 edits=0" + untouched},
 		{name: "token endpoint: reset mid-response once", faults: onToken(fault.Fault{Kind: fault.Reset, Times: 1}),
-			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(ok, 2, 1, 1))},
+			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 2, 1))},
 		{name: "token endpoint: accepts and never answers", faults: onToken(fault.Fault{Kind: fault.Hang}), in: map[string]string{"timeout": "1s"},
-			wantTitles: []string{signInUnreachable, "Timed out"}, wantMsg: []string{"the run's time ran out"}, reqs: "token=1 edits=0" + untouched},
-		{name: "edits: trickles slower than the deadline", faults: onEdits("POST", fault.Fault{Kind: fault.Trickle, Delay: 100 * time.Millisecond}), in: map[string]string{"timeout": "1s"},
-			wantTitles: []string{playUnreachable, "Timed out"}, wantMsg: []string{"the run's time ran out"}, reqs: "token=1 edits=1 deletes=0" + untouched},
+			wantTitles: []string{signInUnreachable, "Timed out"}, wantMsg: []string{"the run's time ran out"}, reqs: "token=1 reads=0 edits=0" + untouched},
 		{name: "token endpoint: 429 without Retry-After, twice", faults: onToken(fault.Fault{Kind: fault.Status, Status: 429, Times: 2}),
-			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(ok, 3, 1, 1))},
+			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 3, 1))},
 		{name: "token endpoint: 429 with Retry-After past the deadline", faults: onToken(fault.Fault{Kind: fault.Status, Status: 429, RetryAfter: "3600"}), in: map[string]string{"timeout": "5s"},
-			wantTitles: []string{"Google sign-in unavailable"}, wantMsg: []string{"answered 429"}, reqs: "token=1 edits=0" + untouched},
-		{name: "edits: 503 twice, then an answer", faults: onEdits("POST", fault.Fault{Kind: fault.Status, Status: 503, Times: 2}),
-			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(ok, 1, 3, 1))},
-		{name: "edits: 503 that never ends (Retry-After: 0)", faults: onEdits("POST", fault.Fault{Kind: fault.Status, Status: 503, RetryAfter: "0"}),
-			wantTitles: []string{"Google Play unavailable"}, wantMsg: []string{"answered 503 for " + faultPlayPkg + " even after retries"}, reqs: "token=1 edits=5 deletes=0" + untouched},
+			wantTitles: []string{"Google sign-in unavailable"}, wantMsg: []string{"answered 429"}, reqs: "token=1 reads=0 edits=0" + untouched},
 		{name: "token endpoint: 200 with malformed JSON", faults: onToken(fault.Fault{Kind: fault.Malformed}),
-			wantTitles: []string{signInFailed}, wantMsg: []string{"not an OAuth token response"}, reqs: "token=1 edits=0" + untouched},
+			wantTitles: []string{signInFailed}, wantMsg: []string{"not an OAuth token response"}, reqs: "token=1 reads=0 edits=0" + untouched},
 		{name: "token endpoint: 200 with truncated JSON", faults: onToken(fault.Fault{Kind: fault.Truncated}),
-			wantTitles: []string{signInFailed}, wantMsg: []string{"not an OAuth token response"}, reqs: "token=1 edits=0" + untouched},
-		{name: "edits: 200 with an 8 MiB body", faults: onEdits("POST", fault.Fault{Kind: fault.Huge}),
-			wantTitles: []string{playFailed}, wantMsg: []string{"larger than 1048576 bytes"}, reqs: "token=1 edits=1 deletes=0" + untouched},
+			wantTitles: []string{signInFailed}, wantMsg: []string{"not an OAuth token response"}, reqs: "token=1 reads=0 edits=0" + untouched},
 		{name: "token endpoint: 307 redirect to another host", faults: onToken(fault.Fault{Kind: fault.Redirect}),
-			wantTitles: []string{signInFailed}, wantMsg: []string{"answered 307, a redirect"}, reqs: "token=1 edits=0" + untouched},
-		{name: "edits: 307 redirect to another host", faults: onEdits("POST", fault.Fault{Kind: fault.Redirect}),
+			wantTitles: []string{signInFailed}, wantMsg: []string{"answered 307, a redirect"}, reqs: "token=1 reads=0 edits=0" + untouched},
+
+		// play-check: read (the default): the production track's releases.
+		{name: "releases list: trickles slower than the deadline", faults: onEdits("GET", fault.Fault{Kind: fault.Trickle, Delay: 100 * time.Millisecond}), in: map[string]string{"timeout": "1s"},
+			wantTitles: []string{playUnreachable, "Timed out"}, wantMsg: []string{"the run's time ran out"}, reqs: "token=1 reads=1 edits=0" + untouched},
+		{name: "releases list: 503 twice, then an answer", faults: onEdits("GET", fault.Fault{Kind: fault.Status, Status: 503, Times: 2}),
+			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 1, 3))},
+		{name: "releases list: 503 that never ends (Retry-After: 0)", faults: onEdits("GET", fault.Fault{Kind: fault.Status, Status: 503, RetryAfter: "0"}),
+			wantTitles: []string{"Google Play unavailable"}, wantMsg: []string{"answered 503 for " + faultPlayPkg + " even after retries"}, reqs: "token=1 reads=5 edits=0" + untouched},
+		{name: "releases list: 200 with malformed JSON", faults: onEdits("GET", fault.Fault{Kind: fault.Malformed}),
+			wantTitles: []string{playFailed}, wantMsg: []string{"reading the production track of " + faultPlayPkg}, reqs: "token=1 reads=1 edits=0" + untouched},
+		{name: "releases list: 200 with an 8 MiB body", faults: onEdits("GET", fault.Fault{Kind: fault.Huge}),
+			wantTitles: []string{playFailed}, wantMsg: []string{"larger than 1048576 bytes"}, reqs: "token=1 reads=1 edits=0" + untouched},
+		{name: "releases list: 307 redirect to another host", faults: onEdits("GET", fault.Fault{Kind: fault.Redirect}),
+			wantTitles: []string{playFailed}, wantMsg: []string{"answered 307, a redirect", "reading the production track"}, reqs: "token=1 reads=1 edits=0" + untouched},
+		{name: "certificate list: never answers", faults: []fault.Fault{{Kind: fault.Hang, PathPrefix: googlestandin.CertPath}},
+			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 1, 1) + " certs=1")},
+		{name: "certificate list: 200 with an 8 MiB body", faults: []fault.Fault{{Kind: fault.Huge, PathPrefix: googlestandin.CertPath}},
+			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 1, 1) + " certs=1")},
+
+		// play-check: edit: an edit opened and deleted.
+		{name: "edits: trickles slower than the deadline", faults: onEdits("POST", fault.Fault{Kind: fault.Trickle, Delay: 100 * time.Millisecond}), in: edit(map[string]string{"timeout": "1s"}),
+			wantTitles: []string{playUnreachable, "Timed out"}, wantMsg: []string{"the run's time ran out"}, reqs: "token=1 edits=1 deletes=0" + untouched},
+		{name: "edits: 503 twice, then an answer", faults: onEdits("POST", fault.Fault{Kind: fault.Status, Status: 503, Times: 2}), in: edit(nil),
+			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okEdit, 1, 3, 1))},
+		{name: "edits: 503 that never ends (Retry-After: 0)", faults: onEdits("POST", fault.Fault{Kind: fault.Status, Status: 503, RetryAfter: "0"}), in: edit(nil),
+			wantTitles: []string{"Google Play unavailable"}, wantMsg: []string{"answered 503 for " + faultPlayPkg + " even after retries"}, reqs: "token=1 edits=5 deletes=0" + untouched},
+		{name: "edits: 200 with an 8 MiB body", faults: onEdits("POST", fault.Fault{Kind: fault.Huge}), in: edit(nil),
+			wantTitles: []string{playFailed}, wantMsg: []string{"larger than 1048576 bytes"}, reqs: "token=1 edits=1 deletes=0" + untouched},
+		{name: "edits: 307 redirect to another host", faults: onEdits("POST", fault.Fault{Kind: fault.Redirect}), in: edit(nil),
 			wantTitles: []string{playFailed}, wantMsg: []string{"answered 307, a redirect"}, reqs: "token=1 edits=1 deletes=0" + untouched},
 	}
 	runFaultCases(t, "Google", portalstandin.Android, func(fw *faultWorld) *fault.Injector { return fw.google.Faults() }, cases)
@@ -778,7 +809,7 @@ func TestHungEditDeleteEndsWithTheRun(t *testing.T) {
 	fw.preloadOld(t, "news")
 	fw.google.Faults().Add(fault.Fault{Kind: fault.Hang, Method: http.MethodDelete, PathPrefix: "/androidpublisher/"})
 	const timeout = 4 * time.Second
-	tc := faultCase{name: "edit delete never answers", in: map[string]string{"timeout": timeout.String()}}
+	tc := faultCase{name: "edit delete never answers", in: map[string]string{"timeout": timeout.String(), "play-check": "edit"}}
 	tc.wantStatus = map[string]string{}
 	for _, app := range apps {
 		tc.wantStatus[app] = "uploaded"

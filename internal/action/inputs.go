@@ -34,23 +34,27 @@ const (
 	inPlayAccountFile  = "play-service-account-file"
 	inPlayPackageNames = "play-package-names"
 	inPlayAPIURL       = "play-api-url"
+	inPlayCheck        = "play-check"
+	inPlayKeyExpiry    = "play-key-expiry-warning"
 )
 
 // Defaults applies the same defaults as action.yml when an input is absent,
 // so the binary behaves the same outside the runner.
 var Defaults = map[string]string{
-	inASCAPIURL:  "https://api.appstoreconnect.apple.com",
-	inMode:       string(keysync.ModeSync),
-	inTimeout:    "2m",
-	inPlayAPIURL: "https://androidpublisher.googleapis.com",
+	inASCAPIURL:     "https://api.appstoreconnect.apple.com",
+	inMode:          string(keysync.ModeSync),
+	inTimeout:       "2m",
+	inPlayAPIURL:    "https://androidpublisher.googleapis.com",
+	inPlayCheck:     "read",
+	inPlayKeyExpiry: "7d",
 }
 
 // InputNames lists every input the action reads, in action.yml order.
 var InputNames = []string{
 	inASCKey, inASCKeyFile, inASCKeyID, inASCIssuerID, inASCBundleIDs, inASCAPIURL,
-	inPlayAccount, inPlayAccountFile, inPlayPackageNames, inPlayAPIURL,
+	inPlayAccount, inPlayAccountFile, inPlayPackageNames, inPlayAPIURL, inPlayCheck,
 	inMosURL, inMosToken, inMosProject, inMosApps,
-	inMode, inTimeout, inMaxKeyAge,
+	inMode, inTimeout, inMaxKeyAge, inPlayKeyExpiry,
 }
 
 // InputError is an input the action cannot work with.
@@ -75,6 +79,8 @@ type config struct {
 	playKeySource string
 	playPackages  []string
 	playAPIURL    *url.URL
+	playEdit      bool          // play-check: edit
+	playExpiry    time.Duration // play-key-expiry-warning; 0: off
 
 	mosURL     *url.URL
 	mosToken   string
@@ -148,6 +154,18 @@ func readConfig(in inputs, workspace string) (*config, error) {
 	if raw := strings.TrimSpace(in(inMaxKeyAge)); raw != "" {
 		if c.maxKeyAge, err = parseAge(raw); err != nil {
 			bad(inMaxKeyAge, "is %q; give a number of days such as 90d (or a duration such as 2160h)", raw)
+		}
+	}
+
+	switch v := strings.ToLower(strings.TrimSpace(valueOr(in, inPlayCheck))); v {
+	case "read", "edit":
+		c.playEdit = v == "edit"
+	default:
+		bad(inPlayCheck, "is %q; use read (the default: lists each app's production track and opens nothing) or edit (opens and deletes an edit, which can break a release that mos.publisher is uploading)", in(inPlayCheck))
+	}
+	if raw := strings.TrimSpace(valueOr(in, inPlayKeyExpiry)); !strings.EqualFold(raw, "off") {
+		if c.playExpiry, err = parseAge(raw); err != nil {
+			bad(inPlayKeyExpiry, "is %q; give a number of days such as 7d (or a duration such as 72h), or off", raw)
 		}
 	}
 

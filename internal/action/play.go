@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/mos-tools/publisher-keys/internal/keysync"
@@ -46,7 +47,7 @@ func (r *run) playStore() *store {
 		{"Fingerprint", key.Fingerprint},
 		{"Key found as", key.Form},
 	}
-	client := &play.Client{BaseURL: cfg.playAPIURL, Key: key, Now: r.deps.Now}
+	client := &play.Client{BaseURL: cfg.playAPIURL, Key: key, Now: r.deps.Now, Edit: cfg.playEdit, CertTransport: r.deps.Transport}
 	s.check = func(ctx context.Context) (string, error) {
 		client.HTTP = r.httpClient("Google")
 		client.OnSecret = func(secret string) { r.mask(secret) }
@@ -56,12 +57,17 @@ func (r *run) playStore() *store {
 				r.warningf("Google Play edit left open", "%s: %s", pkg.Package, pkg.Warning)
 			}
 		}
+		r.playLifetime(s, key, res.Lifetime)
 		if err != nil {
 			return "", err
 		}
 		note := fmt.Sprintf("service account %s obtained a token", key.ClientEmail)
 		if len(cfg.playPackages) > 0 {
-			note += fmt.Sprintf(" and can edit %s", strings.Join(cfg.playPackages, ", "))
+			verb := "can see"
+			if cfg.playEdit {
+				verb = "can edit"
+			}
+			note += fmt.Sprintf(" and %s %s", verb, strings.Join(cfg.playPackages, ", "))
 		}
 		return note, nil
 	}
@@ -80,4 +86,46 @@ func (r *run) playStore() *store {
 		}
 	}
 	return s
+}
+
+// playLifetime reports the key's lifetime from Google's certificate list:
+// the log line, the summary's rows, and the expiry policy
+// (play-key-expiry-warning). An unknown lifetime is only logged.
+func (r *run) playLifetime(s *store, key *playkey.Key, l play.Lifetime) {
+	if !l.Known() {
+		why := l.Unknown
+		if l.Read {
+			why = "Google's certificate list of the service account has no certificate for key " + key.PrivateKeyID
+		}
+		r.logf("Google Play: the key's lifetime is unknown (%s)", why)
+		return
+	}
+	s.created, s.expires = l.Created, l.Expires
+	expires := "never"
+	if !l.Expires.IsZero() {
+		expires = timeOutput(l.Expires)
+	}
+	s.facts = append(s.facts, [2]string{"Key created", timeOutput(l.Created)}, [2]string{"Key expires", expires})
+	if l.Expires.IsZero() {
+		r.logf("Google Play: key %s was created %s and never expires", key.PrivateKeyID, timeOutput(l.Created))
+		return
+	}
+	now := r.deps.Now()
+	left := l.Expires.Sub(now)
+	days := int(math.Ceil(left.Hours() / 24))
+	r.logf("Google Play: key %s was created %s and expires %s", key.PrivateKeyID, timeOutput(l.Created), expires)
+	todo := fmt.Sprintf("Create a new key in Google Cloud → IAM & Admin → Service accounts → %s → Keys → Add key → JSON, store it in the secret, and the next run uploads it to mos.portal.", key.ClientEmail)
+	switch {
+	case left <= 0:
+		r.errorf("Google Play key expired", "Key %s of service account %s expired on %s; Google refuses it. %s",
+			key.PrivateKeyID, key.ClientEmail, l.Expires.Format("2006-01-02"), todo)
+	case r.cfg.playExpiry > 0 && left <= r.cfg.playExpiry:
+		msg := fmt.Sprintf("Key %s of service account %s expires on %s (%d %s left), within play-key-expiry-warning; after that Google refuses it. %s",
+			key.PrivateKeyID, key.ClientEmail, l.Expires.Format("2006-01-02"), days, plural(days, "day", "days"), todo)
+		if r.cfg.mode == keysync.ModeCheck {
+			r.errorf("Google Play key expires soon", "%s", msg)
+			return
+		}
+		r.warningf("Google Play key expires soon", "%s", msg)
+	}
 }

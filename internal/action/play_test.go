@@ -448,13 +448,14 @@ func TestPlayIntakeForms(t *testing.T) {
 			for _, app := range apps {
 				p.assertUploaded(t, app)
 			}
-			// One token, then an edit opened and deleted per package.
+			// One token, then the production track read per package (the
+			// default play-check: read), and no edit.
 			if got := [3]int{
 				p.google.Faults().RequestsTo("POST", "/token"),
-				p.google.Faults().RequestsTo("POST", "/androidpublisher/"),
-				p.google.Faults().RequestsTo("DELETE", "/androidpublisher/"),
-			}; got != [3]int{1, 2, 2} {
-				t.Errorf("Google saw %d token, %d insert and %d delete requests, want 1, 2, 2", got[0], got[1], got[2])
+				p.google.Faults().RequestsTo("GET", "/androidpublisher/"),
+				p.google.EditsOpened(),
+			}; got != [3]int{1, 2, 0} {
+				t.Errorf("Google saw %d token requests, %d track reads and %d edits, want 1, 2, 0", got[0], got[1], got[2])
 			}
 		})
 	}
@@ -680,8 +681,8 @@ func TestPlayFailuresAgainstGoogle(t *testing.T) {
 		wantAlso []string
 		// perPackage: both packages fail alike, one annotation each.
 		perPackage bool
-		// wantInserts is how many edits the check opens (and must delete).
-		wantInserts int
+		// wantReads is how many edits the check opens (and must delete).
+		wantReads int
 	}{
 		{
 			name:      "deleted key",
@@ -702,37 +703,37 @@ func TestPlayFailuresAgainstGoogle(t *testing.T) {
 			wantMsg:   []string{"short-lived token", "NTP"},
 		},
 		{
-			name:        "Play Developer API not enabled",
-			prepare:     func(p *playWorld) { p.google.DisableAPI(playProjectNum) },
-			wantTitle:   "Google Play Android Developer API disabled",
-			wantMsg:     []string{"project " + playProjectNum, "https://console.developers.google.com/apis/api/androidpublisher.googleapis.com/overview?project=" + playProjectNum},
-			perPackage:  true,
-			wantInserts: 2,
+			name:       "Play Developer API not enabled",
+			prepare:    func(p *playWorld) { p.google.DisableAPI(playProjectNum) },
+			wantTitle:  "Google Play Android Developer API disabled",
+			wantMsg:    []string{"project " + playProjectNum, "https://console.developers.google.com/apis/api/androidpublisher.googleapis.com/overview?project=" + playProjectNum},
+			perPackage: true,
+			wantReads:  2,
 		},
 		{
-			name:        "service account not invited for one app",
-			prepare:     func(p *playWorld) { p.google.RevokeAccess(pkgNews, playEmail) },
-			wantTitle:   "No Play Console access to " + pkgNews,
-			wantMsg:     []string{"403", playEmail, "Users and permissions", "24–36 hours"},
-			wantInserts: 2,
+			name:      "service account not invited for one app",
+			prepare:   func(p *playWorld) { p.google.RevokeAccess(pkgNews, playEmail) },
+			wantTitle: "No Play Console access to " + pkgNews,
+			wantMsg:   []string{"403", playEmail, "Users and permissions", "24–36 hours"},
+			wantReads: 2,
 		},
 		{
-			name:        "unknown package",
-			in:          map[string]string{"play-package-names": pkgWeather + "\ncom.acme.unknown"},
-			wantTitle:   "Play package not found: com.acme.unknown",
-			wantMsg:     []string{"404", "uploaded by hand"},
-			wantInserts: 2,
+			name:      "unknown package",
+			in:        map[string]string{"play-package-names": pkgWeather + "\ncom.acme.unknown"},
+			wantTitle: "Play package not found: com.acme.unknown",
+			wantMsg:   []string{"404", "uploaded by hand"},
+			wantReads: 2,
 		},
 		{
 			name: "one package unknown, another not invited",
 			prepare: func(p *playWorld) {
 				p.google.RevokeAccess(pkgNews, playEmail)
 			},
-			in:          map[string]string{"play-package-names": pkgNews + "\ncom.acme.unknown\n" + pkgWeather},
-			wantTitle:   "Play package not found: com.acme.unknown",
-			wantMsg:     []string{"com.acme.unknown"},
-			wantAlso:    []string{"No Play Console access to " + pkgNews},
-			wantInserts: 3,
+			in:        map[string]string{"play-package-names": pkgNews + "\ncom.acme.unknown\n" + pkgWeather},
+			wantTitle: "Play package not found: com.acme.unknown",
+			wantMsg:   []string{"com.acme.unknown"},
+			wantAlso:  []string{"No Play Console access to " + pkgNews},
+			wantReads: 3,
 		},
 		{
 			name: "token endpoint down",
@@ -745,12 +746,12 @@ func TestPlayFailuresAgainstGoogle(t *testing.T) {
 		{
 			name: "Play API down",
 			prepare: func(p *playWorld) {
-				p.google.Faults().Add(fault.Fault{Kind: fault.Status, Status: 503, Method: "POST", PathPrefix: "/androidpublisher/"})
+				p.google.Faults().Add(fault.Fault{Kind: fault.Status, Status: 503, Method: "GET", PathPrefix: "/androidpublisher/"})
 			},
-			wantTitle:   "Google Play unavailable",
-			wantMsg:     []string{"503", "run again later"},
-			perPackage:  true,
-			wantInserts: 10, // 5 attempts per package
+			wantTitle:  "Google Play unavailable",
+			wantMsg:    []string{"503", "run again later"},
+			perPackage: true,
+			wantReads:  10, // 5 attempts per package
 		},
 	}
 	for _, tc := range cases {
@@ -799,8 +800,11 @@ func TestPlayFailuresAgainstGoogle(t *testing.T) {
 			if n := p.androidRequests(""); n != 0 {
 				t.Errorf("mos.portal saw %d Android requests; a key that failed the check must not reach it", n)
 			}
-			if n := p.google.Faults().RequestsTo("POST", "/androidpublisher/"); n != tc.wantInserts {
-				t.Errorf("%d edits were requested, want %d", n, tc.wantInserts)
+			if n := p.google.Faults().RequestsTo("GET", "/androidpublisher/"); n != tc.wantReads {
+				t.Errorf("%d track reads were requested, want %d", n, tc.wantReads)
+			}
+			if n := p.google.EditsOpened(); n != 0 {
+				t.Errorf("%d edits were opened, want none with play-check: read", n)
 			}
 			if !strings.Contains(r.summary, "| Google Play check | ❌ ") {
 				t.Errorf("the summary does not show the failed check:\n%s", r.summary)
@@ -814,7 +818,7 @@ func TestPlayRetriesA503Burst(t *testing.T) {
 	p := setupPlay(t)
 	p.google.Faults().Add(
 		fault.Fault{Kind: fault.Status, Status: 503, Times: 2, PathPrefix: "/token"},
-		fault.Fault{Kind: fault.Status, Status: 503, Times: 2, Method: "POST", PathPrefix: "/androidpublisher/"},
+		fault.Fault{Kind: fault.Status, Status: 503, Times: 2, Method: "GET", PathPrefix: "/androidpublisher/"},
 	)
 
 	r := p.runPlay(t, p.playInputs(nil))
@@ -828,11 +832,14 @@ func TestPlayRetriesA503Burst(t *testing.T) {
 	if n := p.google.Faults().RequestsTo("", "/token"); n != 3 {
 		t.Errorf("the token endpoint saw %d requests, want 3 (two 503s, then the token)", n)
 	}
-	if n := p.google.Faults().RequestsTo("POST", "/androidpublisher/"); n != 4 {
-		t.Errorf("%d edits were requested, want 4 (two 503s, then one per package)", n)
+	if n := p.google.Faults().RequestsTo("GET", "/androidpublisher/"); n != 4 {
+		t.Errorf("%d track reads were requested, want 4 (two 503s, then one per package)", n)
 	}
-	if !strings.Contains(r.stdout, "Google answered 503 Service Unavailable; retry 2 of 4") {
-		t.Errorf("the log does not mention the retried 503s:\n%s", r.stdout)
+	// Each retry line names the request (and the app), never the reason phrase.
+	for _, want := range []string{`Google token endpoint: answered 503; retry 2 of 4 in `, `Google Play GET com\.acme\.\w+/tracks/production/releases: answered 503; retry 1 of 4 in `} {
+		if !regexp.MustCompile(`(?m)^` + want).MatchString(r.stdout) {
+			t.Errorf("the log has no line like %q:\n%s", want, r.stdout)
+		}
 	}
 	if got := titles(r, "error"); len(got) != 0 {
 		t.Errorf("error annotations %q after a successful retry", got)
@@ -845,7 +852,7 @@ func TestPlayEditNotDeleted(t *testing.T) {
 	p.google.Faults().Add(fault.Fault{Kind: fault.Status, Status: 403, Method: "DELETE", PathPrefix: "/androidpublisher/v3/applications/" + pkgNews + "/",
 		Body: `{"error":{"code":403,"message":"The caller does not have permission","status":"PERMISSION_DENIED"}}`})
 
-	r := run(t, p.workspace, p.playInputs(nil))
+	r := run(t, p.workspace, p.playInputs(map[string]string{"play-check": "edit"}))
 	if r.err != nil {
 		t.Fatalf("error = %v; an edit left open is a warning, the key is fine\n%s", r.err, r.stdout)
 	}

@@ -63,6 +63,8 @@ func (r *run) outputs() [][2]string {
 		{"play-fingerprint", play.want.Fingerprint},
 		{"play-previous-key-id", previousKeyIDs(play)},
 		{"play-key-age-days", ageOutput(play)},
+		{"play-key-created-at", timeOutput(play.created)},
+		{"play-key-expires-at", timeOutput(play.expires)},
 		{"uploaded", strconv.FormatBool(uploaded)},
 		{"results", string(resultsJSON)},
 	}
@@ -156,6 +158,14 @@ func ageOutput(s *store) string {
 		return ""
 	}
 	return strconv.Itoa(s.ageDays)
+}
+
+// timeOutput is a time in RFC 3339 UTC, or empty when unknown.
+func timeOutput(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func fact(s *store, label string) string {

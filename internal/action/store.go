@@ -36,6 +36,9 @@ type store struct {
 	facts   [][2]string // label and value rows for the summary (no secrets)
 	results []keysync.Result
 	ageDays int // age of the key in use, from mos.portal; -1 when unknown
+	// created and expires are the key's own lifetime where the store
+	// publishes it (Google Play); zero when unknown, expires also when never.
+	created, expires time.Time
 
 	// revokeHint says where to retire a key this run replaced.
 	revokeHint string

@@ -35,6 +35,10 @@ type Client struct {
 	BaseURL *url.URL              // e.g. from httpx.ParseBaseURL("asc-api-url", ...)
 	HTTP    *retryablehttp.Client // nil: NewHTTPClient(nil)
 	Signer  *Signer
+	// Mask, if set, is handed every token Check makes besides the Signer's
+	// (the individual-key token of a 401's second look) before it is sent,
+	// so the caller can mask it like the team token.
+	Mask func(token string)
 }
 
 // NewHTTPClient is the retrying client for App Store Connect, with the
@@ -56,9 +60,11 @@ type Check struct {
 // Check proves the key works with GET /v1/apps and, when bundleIDs are
 // given, that it can see an app for each of them. One request when all goes
 // well (per 200 bundle IDs). Errors are *APIError, *AgreementError,
-// *NetworkError, *ResponseError, *BundleIDError or *BundleIDsNotVisibleError;
-// with the last one the *Check is returned too, since the key itself
-// authenticated.
+// *NetworkError, *ResponseError, *BundleIDError or *BundleIDsNotVisibleError,
+// and after a 401 *ClockError or *IndividualKeyError (see explain401); with
+// *BundleIDsNotVisibleError the *Check is returned too, since the key itself
+// authenticated. A failed check makes at most one request more than a
+// passing one.
 func (c *Client) Check(ctx context.Context, bundleIDs []string) (*Check, error) {
 	ids, err := uniqueBundleIDs(bundleIDs)
 	if err != nil {
@@ -78,7 +84,7 @@ func (c *Client) Check(ctx context.Context, bundleIDs []string) (*Check, error) 
 		u.RawQuery = url.Values{"limit": {"1"}, "fields[apps]": {"bundleId"}}.Encode()
 		p, err := c.get(ctx, token, &u)
 		if err != nil {
-			return nil, err
+			return nil, c.explain401(ctx, err)
 		}
 		return &Check{BundleIDs: p.bundleIDs, RateLimit: p.rateLimit}, nil
 	}
@@ -96,7 +102,7 @@ func (c *Client) Check(ctx context.Context, bundleIDs []string) (*Check, error) 
 		for page := 1; next != nil; page++ {
 			p, err := c.get(ctx, token, next)
 			if err != nil {
-				return nil, err
+				return nil, c.explain401(ctx, err)
 			}
 			check.RateLimit = p.rateLimit
 			// Compare exactly: the filter may also return apps whose bundle
@@ -159,7 +165,8 @@ func (c *Client) get(ctx context.Context, token string, u *url.URL) (*page, erro
 	if hc == nil {
 		hc = NewHTTPClient(nil)
 	}
-	resp, err := hc.Do(req)
+	// Retry lines name the request, never its query: "App Store Connect GET /v1/apps".
+	resp, err := httpx.Labelled(hc, "App Store Connect GET /"+strings.TrimPrefix(u.EscapedPath(), "/")).Do(req)
 	if err != nil {
 		if resp != nil {
 			resp.Body.Close()
@@ -175,6 +182,9 @@ func (c *Client) get(ctx context.Context, token string, u *url.URL) (*page, erro
 
 	if status < 200 || status > 299 {
 		e := &APIError{Status: status, RateLimit: rateLimit, KeyID: c.Signer.KeyID, IssuerID: c.Signer.IssuerID}
+		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			e.Date = d
+		}
 		if !httpx.IsRedirect(resp) {
 			e.Errors = redact(decodeErrors(body), token)
 		}

@@ -3,6 +3,7 @@ package appstore
 import (
 	"context"
 	"crypto/elliptic"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -135,14 +136,61 @@ func TestCheck(t *testing.T) {
 		{
 			name: "revoked key", key: func(k *ascstandin.Key) { k.Revoked = true },
 			wantErr: "*appstore.APIError", wantStatus: 401,
-			wantMsg: []string{"401 NOT_AUTHORIZED", testKeyID, testIssuerID, "revoked", "do not belong together",
+			wantMsg: []string{"401 NOT_AUTHORIZED", testKeyID, testIssuerID, "revoked", "AuthKey_<ID>.p8",
 				"Authentication credentials are missing or invalid."},
-			wantRequests: 1,
+			wantRequests: 2,
 		},
 		{
 			name: "wrong issuer", issuer: otherIssuerID,
-			wantErr: "*appstore.APIError", wantStatus: 401, wantMsg: []string{"401 NOT_AUTHORIZED", otherIssuerID, "Issuer ID is per team"},
+			wantErr: "*appstore.APIError", wantStatus: 401, wantMsg: []string{"401 NOT_AUTHORIZED", otherIssuerID, "another team's"},
+			wantRequests: 2,
+		},
+		{
+			name: "individual key", key: func(k *ascstandin.Key) { k.Individual = true },
+			wantErr: "*appstore.IndividualKeyError", wantStatus: 401,
+			wantMsg:      []string{"Key " + testKeyID + " is an individual API key", "Team Keys", "Admin", "Nothing is uploaded"},
+			wantRequests: 2,
+		},
+		{
+			name:    "individual key whose role cannot read apps (403 still authenticates)",
+			key:     func(k *ascstandin.Key) { k.Individual, k.Role = true, ascstandin.RoleSales },
+			wantErr: "*appstore.IndividualKeyError", wantStatus: 401, wantMsg: []string{"individual API key"},
+			wantRequests: 2,
+		},
+		{
+			name: "revoked individual key", key: func(k *ascstandin.Key) { k.Individual, k.Revoked = true, true },
+			wantErr: "*appstore.APIError", wantStatus: 401, wantMsg: []string{"revoked"},
+			wantRequests: 2,
+		},
+		{
+			name: "runner's clock 10 minutes behind", opts: []ascstandin.Option{ascstandin.WithClockOffset(10 * time.Minute)},
+			wantErr:      "*appstore.ClockError",
+			wantMsg:      []string{"The runner's clock is ", " behind App Store Connect's", "had expired", "key " + testKeyID + " was not judged", "NTP"},
 			wantRequests: 1,
+		},
+		{
+			name: "runner's clock 5 minutes ahead", opts: []ascstandin.Option{ascstandin.WithClockOffset(-5 * time.Minute)},
+			wantErr:      "*appstore.ClockError",
+			wantMsg:      []string{"The runner's clock is ", " ahead of App Store Connect's", "issued in the future", "was not judged"},
+			wantRequests: 1,
+		},
+		{
+			name: "runner's clock 2 minutes behind: Apple still accepts", opts: []ascstandin.Option{ascstandin.WithClockOffset(2 * time.Minute)},
+			want:         &Check{BundleIDs: []string{"com.example.app"}, RateLimit: "user-hour-lim:3600;user-hour-rem:3599;"},
+			wantRequests: 1,
+		},
+		{
+			name:    "runner's clock 2 minutes behind and the key revoked: not the clock",
+			opts:    []ascstandin.Option{ascstandin.WithClockOffset(2 * time.Minute)},
+			key:     func(k *ascstandin.Key) { k.Revoked = true },
+			wantErr: "*appstore.APIError", wantStatus: 401, wantMsg: []string{"revoked"},
+			wantRequests: 2,
+		},
+		{
+			name:    "401 then no answer to the second look: the first answer stands",
+			faults:  []fault.Fault{{Kind: fault.Status, Status: 401, Times: 1, Body: appleError(401, "NOT_AUTHORIZED", "Authentication credentials are missing or invalid.", "")}, {Kind: fault.Status, Status: 503}},
+			wantErr: "*appstore.APIError", wantStatus: 401, wantMsg: []string{"most likely the Key ID is not this key's"},
+			wantRequests: 6,
 		},
 		{
 			name: "role without access to apps", key: func(k *ascstandin.Key) { k.Role = ascstandin.RoleSales },
@@ -176,7 +224,7 @@ func TestCheck(t *testing.T) {
 			name: "agreement not accepted, but the key is revoked", agreement: ascstandin.AgreementExpired,
 			key:     func(k *ascstandin.Key) { k.Revoked = true },
 			wantErr: "*appstore.APIError", wantStatus: 401, wantMsg: []string{"401 NOT_AUTHORIZED", "revoked"},
-			wantRequests: 1,
+			wantRequests: 2,
 		},
 		{
 			name: "agreement hides every app asked for", agreement: ascstandin.AgreementHidesApps,
@@ -338,11 +386,19 @@ func (e *env) assertRequests(t *testing.T) {
 	e.seen.mu.Lock()
 	defer e.seen.mu.Unlock()
 	for i, q := range e.seen.queries {
-		if e.seen.auth[i] != e.seen.auth[0] || !strings.HasPrefix(e.seen.auth[i], "Bearer ey") {
-			t.Errorf("request %d: not the run's one bearer token", i)
-		}
 		if e.seen.agents[i] != version.UserAgent() {
 			t.Errorf("request %d: User-Agent %q", i, e.seen.agents[i])
+		}
+		if i > 0 && e.seen.auth[i] != e.seen.auth[0] {
+			// After a 401, the one second look (retried like any request):
+			// the individual key's token, last, asking for one app only.
+			if e.seen.auth[len(e.seen.auth)-1] != e.seen.auth[i] || fmt.Sprint(q) != "map[limit:[1]]" || !strings.Contains(tokenClaims(t, e.seen.auth[i]), `"sub":"user"`) {
+				t.Errorf("request %d: another token (%s) with query %v", i, tokenClaims(t, e.seen.auth[i]), q)
+			}
+			continue
+		}
+		if !strings.HasPrefix(e.seen.auth[i], "Bearer ey") {
+			t.Errorf("request %d: not the run's one bearer token", i)
 		}
 		if q.Get("fields[apps]") != "bundleId" {
 			t.Errorf("request %d: fields[apps] = %q", i, q.Get("fields[apps]"))
@@ -353,6 +409,20 @@ func (e *env) assertRequests(t *testing.T) {
 			t.Errorf("request %d: query %v", i, q)
 		}
 	}
+}
+
+// tokenClaims is the decoded claims segment of a bearer token.
+func tokenClaims(t *testing.T, authorization string) string {
+	t.Helper()
+	parts := strings.Split(strings.TrimPrefix(authorization, "Bearer "), ".")
+	if len(parts) != 3 {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatalf("claims are not base64url: %v", err)
+	}
+	return string(b)
 }
 
 func TestCheckChunksBy200(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // ErrorObject is one entry of the errors array in Apple's JSON:API error
@@ -37,6 +38,9 @@ type APIError struct {
 	RateLimit string // the X-Rate-Limit header, e.g. "user-hour-lim:3500;user-hour-rem:0;"
 	KeyID     string
 	IssuerID  string
+	// Date is the answer's Date header, zero if it had none: Apple's clock,
+	// which judged the token.
+	Date time.Time
 }
 
 // Title is the short headline of the annotation.
@@ -61,12 +65,12 @@ func (e *APIError) Error() string {
 	apple := e.apple()
 	switch {
 	case e.Status == http.StatusUnauthorized:
-		return fmt.Sprintf("App Store Connect rejected the key (%s) with Key ID %s and Issuer ID %s; %s. "+
-			"Likely causes: the key was revoked in App Store Connect; the Key ID and Issuer ID do not belong together "+
-			"(the Issuer ID is per team, shown above the Team Keys list in Users and Access → Integrations); "+
-			"the key belongs to another team or account; the runner's clock is off by minutes "+
-			"(the token is backdated 30 s and valid 10 min); or it is an individual key instead of a team key",
-			e.statusCode("NOT_AUTHORIZED"), e.KeyID, e.IssuerID, apple)
+		// The likely causes lead, most likely first, in one sentence; the
+		// clock and an individual key were ruled out before this is shown
+		// (see Client.explain401).
+		return fmt.Sprintf("App Store Connect rejected key %s with Issuer ID %s (%s): most likely the Key ID is not this key's "+
+			"(compare it with the AuthKey_<ID>.p8 file name), else the Issuer ID is another team's or the key was revoked. %s%s",
+			e.KeyID, e.IssuerID, e.statusCode("NOT_AUTHORIZED"), strings.ToUpper(apple[:1]), apple[1:])
 	case e.Status == http.StatusForbidden:
 		return fmt.Sprintf("App Store Connect accepted key %s but its role lacks access (%s); %s. "+
 			"mos.publisher needs a team key with the App Manager or Admin role: generate one in "+

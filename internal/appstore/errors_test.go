@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 var (
@@ -49,10 +50,19 @@ var errorCases = []struct {
 	want []string // must appear in Error()
 }{
 	{"401", &APIError{Status: 401, Errors: []ErrorObject{notAuthorized}, KeyID: testKeyID, IssuerID: testIssuerID},
-		[]string{"401 NOT_AUTHORIZED", testKeyID, testIssuerID, "revoked", "do not belong together", "Issuer ID is per team",
-			"another team", "clock", "backdated 30 s", "individual key", notAuthorized.Title, notAuthorized.Detail}},
+		[]string{"401 NOT_AUTHORIZED", testKeyID, testIssuerID, "most likely the Key ID is not this key's (compare it with the AuthKey_<ID>.p8 file name), else the Issuer ID is another team's or the key was revoked. Apple says: ",
+			notAuthorized.Title, notAuthorized.Detail}},
 	{"401 without body", &APIError{Status: 401, KeyID: testKeyID, IssuerID: testIssuerID},
 		[]string{"401 NOT_AUTHORIZED", "no error details"}},
+	{"clock behind", &ClockError{Offset: 10 * time.Minute, KeyID: testKeyID, AppleTime: time.Date(2026, 5, 4, 12, 10, 0, 0, time.UTC)},
+		[]string{"The runner's clock is 10 min 0 s behind App Store Connect's (its answer was dated 2026-05-04T12:10:00Z)", "expired", "was not judged", "NTP"}},
+	{"clock ahead", &ClockError{Offset: -(2*time.Hour + 3*time.Minute), KeyID: testKeyID, AppleTime: time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)},
+		[]string{"The runner's clock is 2 h 3 min ahead of App Store Connect's", "issued in the future", "was not judged"}},
+	{"clock ahead by seconds", &ClockError{Offset: -95 * time.Second, KeyID: testKeyID, AppleTime: time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)},
+		[]string{"1 min 35 s ahead of"}},
+	{"individual key", &IndividualKeyError{KeyID: testKeyID, API: &APIError{Status: 401, Errors: []ErrorObject{notAuthorized}, KeyID: testKeyID, IssuerID: testIssuerID}},
+		[]string{"Key " + testKeyID + " is an individual API key", "(401 NOT_AUTHORIZED)", "mos.publisher needs a team key",
+			"Users and Access → Integrations → App Store Connect API → Team Keys", "Admin", "Nothing is uploaded."}},
 	{"403", classified(&APIError{Status: 403, Errors: []ErrorObject{forbidden}, KeyID: testKeyID, IssuerID: testIssuerID}),
 		[]string{"403 FORBIDDEN_ERROR", testKeyID, "App Manager or Admin", "Users and Access → Integrations → Team Keys",
 			"cannot be changed", forbidden.Detail}},

@@ -35,6 +35,7 @@ type Signer struct {
 
 	mu    sync.Mutex
 	token string
+	iat   time.Time
 	exp   time.Time
 }
 
@@ -88,7 +89,65 @@ func (s *Signer) Token() (string, error) {
 		// jwt's signing errors name the key type at most, never the key.
 		return "", fmt.Errorf("failed to sign the App Store Connect token: %w", err)
 	}
-	s.token, s.exp = signed, exp
+	s.token, s.iat, s.exp = signed, iat, exp
+	return signed, nil
+}
+
+// Times returns the iat and exp of the token Token last returned (zero
+// before the first): what to hold against the Date of Apple's answer.
+func (s *Signer) Times() (iat, exp time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.iat, s.exp
+}
+
+// individualClaims is the JWT payload Apple documents for individual keys:
+// sub "user" and no iss. mos. does not support individual keys; the token
+// only asks App Store Connect whether the key is one (see Client.Check).
+type individualClaims struct {
+	Subject   string `json:"sub"`
+	IssuedAt  int64  `json:"iat"`
+	ExpiresAt int64  `json:"exp"`
+	Audience  string `json:"aud"`
+}
+
+func (c individualClaims) GetExpirationTime() (*jwt.NumericDate, error) {
+	return jwt.NewNumericDate(time.Unix(c.ExpiresAt, 0)), nil
+}
+func (c individualClaims) GetIssuedAt() (*jwt.NumericDate, error) {
+	return jwt.NewNumericDate(time.Unix(c.IssuedAt, 0)), nil
+}
+func (c individualClaims) GetNotBefore() (*jwt.NumericDate, error) { return nil, nil }
+func (c individualClaims) GetIssuer() (string, error)              { return "", nil }
+func (c individualClaims) GetSubject() (string, error)             { return c.Subject, nil }
+func (c individualClaims) GetAudience() (jwt.ClaimStrings, error) {
+	return jwt.ClaimStrings{c.Audience}, nil
+}
+
+// IndividualToken signs, with the same key and kid, the token an individual
+// key would use. It is not cached: it is made at most once a run.
+func (s *Signer) IndividualToken() (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	if err := s.check(); err != nil {
+		return "", err
+	}
+	iat := now().Add(-Backdate).Truncate(time.Second)
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, individualClaims{
+		Subject:   "user",
+		IssuedAt:  iat.Unix(),
+		ExpiresAt: iat.Add(Lifetime).Unix(),
+		Audience:  Audience,
+	})
+	tok.Header["kid"] = s.KeyID
+	signed, err := tok.SignedString(s.Key)
+	if err != nil {
+		return "", fmt.Errorf("failed to sign the App Store Connect token: %w", err)
+	}
 	return signed, nil
 }
 

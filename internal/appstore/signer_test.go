@@ -109,6 +109,40 @@ func TestSignerGolden(t *testing.T) {
 	}
 }
 
+// TestIndividualTokenGolden pins the claims of an individual key's token:
+// sub "user", no iss, the same kid; the one Check sends after a 401.
+func TestIndividualTokenGolden(t *testing.T) {
+	t.Parallel()
+	key := newKey(t, elliptic.P256())
+	s := &Signer{KeyID: testKeyID, IssuerID: testIssuerID, Key: key, Now: func() time.Time { return fixedNow }}
+	token, err := s.IndividualToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := decodedToken(t, token)
+	golden := filepath.Join("testdata", "individual-token.golden")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("decoded token differs from %s (-update to accept):\n got:\n%s\nwant:\n%s", golden, got, want)
+	}
+	if _, err := jwt.Parse(token, func(*jwt.Token) (any, error) { return &key.PublicKey, nil },
+		jwt.WithValidMethods([]string{"ES256"}), jwt.WithAudience(Audience), jwt.WithSubject("user"),
+		jwt.WithTimeFunc(func() time.Time { return fixedNow })); err != nil {
+		t.Fatalf("token does not verify: %v", err)
+	}
+	if tt, _ := s.Token(); tt == token {
+		t.Error("the team token is the individual token")
+	}
+}
+
 func TestSignerCaches(t *testing.T) {
 	t.Parallel()
 	now := fixedNow

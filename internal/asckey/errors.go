@@ -23,6 +23,7 @@ const (
 	ReasonKeyID          Reason = "key-id"
 	ReasonIssuerID       Reason = "issuer-id"
 	ReasonNoIssuerID     Reason = "no-issuer-id"
+	ReasonSwapped        Reason = "swapped-ids" // Key ID and Issuer ID given in each other's place
 )
 
 // IntakeError rejects a key, Key ID or Issuer ID before any network call.

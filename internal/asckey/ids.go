@@ -102,6 +102,23 @@ func CheckIssuerID(id string) error {
 	}
 }
 
+// CheckSwapped reports a Key ID and an Issuer ID given in each other's
+// place (a UUID as the Key ID, a 10-character ID as the Issuer ID) as one
+// error, rather than one for each input. It returns nil for any other pair,
+// which CheckKeyID and CheckIssuerID then judge.
+func CheckSwapped(keyID, issuerID string) error {
+	if !isUUID(strings.TrimSpace(keyID)) || !isKeyID(strings.TrimSpace(issuerID)) {
+		return nil
+	}
+	return &IntakeError{
+		Reason: ReasonSwapped,
+		title:  "Key ID and Issuer ID swapped",
+		msg: "asc-key-id is a UUID and asc-issuer-id a 10-character ID: the two look swapped. " +
+			"Give the 10-character Key ID (the <ID> of AuthKey_<ID>.p8) in asc-key-id and the Issuer ID, a UUID " +
+			"shown above the Team Keys list in " + ascKeysPage + ", in asc-issuer-id.",
+	}
+}
+
 var authKeyFile = regexp.MustCompile(`^AuthKey_([A-Z0-9]{10})(?: \([0-9]{1,3}\))?\.p8$`)
 
 // KeyIDFromFileName returns the Key ID in the name App Store Connect gives

@@ -69,6 +69,28 @@ func TestCheckIssuerID(t *testing.T) {
 	}
 }
 
+func TestCheckSwapped(t *testing.T) {
+	t.Parallel()
+	const uuid, keyID = "57246542-96fe-1a63-e053-0824d011072a", "2X9R4HXF34"
+	cases := []struct {
+		name, keyID, issuerID string
+		wantTitle             string // "" = not swapped
+	}{
+		{"right way round", keyID, uuid, ""},
+		{"swapped", uuid, keyID, "Key ID and Issuer ID swapped"},
+		{"swapped with spaces", " " + uuid + "\n", keyID + " ", "Key ID and Issuer ID swapped"},
+		{"UUID twice", uuid, uuid, ""},
+		{"Key ID twice", keyID, keyID, ""},
+		{"UUID and nothing", uuid, "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			checkIDError(t, CheckSwapped(tc.keyID, tc.issuerID), ReasonSwapped, tc.wantTitle, "the two look swapped")
+		})
+	}
+}
+
 func checkIDError(t *testing.T, err error, reason Reason, title, inMsg string) {
 	t.Helper()
 	if title == "" {

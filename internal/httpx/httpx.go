@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -76,15 +77,53 @@ func New(cfg Config) *retryablehttp.Client {
 	c.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
 		return checkRetry(ctx, cfg.Now, resp, err)
 	}
-	c.Backoff = func(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	c.Backoff = cfg.backoff(cfg.Service)
+	configs.Store(c, cfg)
+	return c
+}
+
+// configs holds the Config of each client New made, for Labelled. A run
+// makes a handful of clients, so the entries are never dropped.
+var configs sync.Map // *retryablehttp.Client → Config
+
+// Labelled returns a client like c (made by New; any other is returned as
+// it is) whose retry lines name label instead of the service alone: the
+// service, the request and, where there is one, the app, such as
+// "mos.portal GET weather/ios" or "App Store Connect GET /v1/apps". A label
+// must hold no URL query and no secret. Each client labels its requests
+// with one call; the copy shares c's connections.
+func Labelled(c *retryablehttp.Client, label string) *retryablehttp.Client {
+	v, ok := configs.Load(c)
+	if !ok {
+		return c
+	}
+	return &retryablehttp.Client{
+		HTTPClient:      c.HTTPClient,
+		Logger:          c.Logger,
+		RetryWaitMin:    c.RetryWaitMin,
+		RetryWaitMax:    c.RetryWaitMax,
+		RetryMax:        c.RetryMax,
+		RequestLogHook:  c.RequestLogHook,
+		ResponseLogHook: c.ResponseLogHook,
+		CheckRetry:      c.CheckRetry,
+		Backoff:         v.(Config).backoff(label),
+		ErrorHandler:    c.ErrorHandler,
+		PrepareRetry:    c.PrepareRetry,
+	}
+}
+
+// backoff waits as documented on New and logs one line per retry, naming
+// subject, the status code (never the reason phrase, which the server
+// chooses) and the wait.
+func (cfg Config) backoff(subject string) retryablehttp.Backoff {
+	return func(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 		wait := backoff(cfg.Now, minWait, maxWait, attempt, resp)
 		if cfg.Log != nil {
-			cfg.Log(fmt.Sprintf("%s %s; retry %d of %d in %s",
-				cfg.Service, describe(resp), attempt+1, cfg.RetryMax, wait.Round(10*time.Millisecond)))
+			cfg.Log(fmt.Sprintf("%s: %s; retry %d of %d in %s",
+				subject, describe(resp), attempt+1, cfg.RetryMax, wait.Round(10*time.Millisecond)))
 		}
 		return wait
 	}
-	return c
 }
 
 func (cfg Config) withDefaults() Config {
@@ -119,7 +158,7 @@ func describe(resp *http.Response) string {
 	if resp == nil {
 		return "did not answer"
 	}
-	return "answered " + resp.Status
+	return "answered " + strconv.Itoa(resp.StatusCode)
 }
 
 // Retryable reports whether a response status is worth another attempt.

@@ -165,7 +165,7 @@ func TestClientSendsUserAgentAndLogsRetries(t *testing.T) {
 	if gotUA != "test-agent/1" {
 		t.Errorf("User-Agent = %q, want test-agent/1", gotUA)
 	}
-	if len(lines) != 1 || !strings.HasPrefix(lines[0], "Test service answered 503 Service Unavailable; retry 1 of 4 in ") {
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "Test service: answered 503; retry 1 of 4 in ") {
 		t.Errorf("retry log = %q, want one line naming the service, status and attempt", lines)
 	}
 	for _, l := range lines {
@@ -227,5 +227,67 @@ func TestParseBaseURL(t *testing.T) {
 				t.Errorf("ParseBaseURL(%q) = %q, want %q", tc.in, u, tc.want)
 			}
 		})
+	}
+}
+
+// TestLabelledRetryLines: each retry line names the request it is about,
+// also when no answer came (the case a response cannot name), with the
+// status code only, and nothing of the URL's query.
+func TestLabelledRetryLines(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		fault fault.Fault
+		label string
+		want  string
+	}{
+		{"503", fault.Fault{Kind: fault.Status, Status: 503, Times: 1}, "mos.portal GET weather/ios",
+			"mos.portal GET weather/ios: answered 503; retry 1 of 4 in "},
+		{"no answer", fault.Fault{Kind: fault.Drop, Times: 1}, "App Store Connect GET /v1/apps",
+			"App Store Connect GET /v1/apps: did not answer; retry 1 of 4 in "},
+		{"429", fault.Fault{Kind: fault.Status, Status: 429, Times: 1}, "Google token endpoint",
+			"Google token endpoint: answered 429; retry 1 of 4 in "},
+		{"unlabelled", fault.Fault{Kind: fault.Status, Status: 502, Times: 1}, "",
+			"Test service: answered 502; retry 1 of 4 in "},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, url := setup(t, tc.fault)
+			var mu sync.Mutex
+			var lines []string
+			client := newClient(func(s string) {
+				mu.Lock()
+				defer mu.Unlock()
+				lines = append(lines, s)
+			})
+			if tc.label != "" {
+				client = httpx.Labelled(client, tc.label)
+			}
+			req, _ := retryablehttp.NewRequestWithContext(t.Context(), http.MethodGet, url+"/v1/apps?secret=abc", nil)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			mu.Lock()
+			defer mu.Unlock()
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], tc.want) {
+				t.Errorf("retry lines = %q, want one starting %q", lines, tc.want)
+			}
+			for _, l := range lines {
+				if strings.Contains(l, "secret") || strings.Contains(l, "Service Unavailable") {
+					t.Errorf("retry line %q shows the query or the reason phrase", l)
+				}
+			}
+		})
+	}
+}
+
+func TestLabelledLeavesOtherClientsAlone(t *testing.T) {
+	t.Parallel()
+	c := &retryablehttp.Client{}
+	if httpx.Labelled(c, "x") != c {
+		t.Error("a client New did not make was copied")
 	}
 }

@@ -38,6 +38,14 @@ type Client struct {
 	// as they exist, before they could appear anywhere, so the caller can
 	// register them with ::add-mask::. Nil means nobody is told.
 	OnSecret func(string)
+	// Edit selects the check of each package: false (play-check: read)
+	// lists the production track's releases, which opens nothing; true
+	// (play-check: edit) opens an edit and deletes it, which invalidates
+	// an edit the same service account has open for that app.
+	Edit bool
+	// CertTransport carries the one request for the key's certificate
+	// list, which has no credentials; nil means a fresh default transport.
+	CertTransport http.RoundTripper
 }
 
 // Result is what the check found.
@@ -48,13 +56,16 @@ type Result struct {
 	TokenOK bool
 	// Packages lists each package once, in the order given.
 	Packages []PackageResult
+	// Lifetime is what Google's certificate list says of the key.
+	Lifetime Lifetime
 }
 
 // PackageResult is the outcome for one package.
 type PackageResult struct {
 	Package string
-	// Err is nil when an edit could be opened, that is the service account
-	// may manage the app; else an *APIError naming the package.
+	// Err is nil when the production track could be read (or, with Edit,
+	// an edit opened), that is the service account can see (or edit) the
+	// app; else an *APIError naming the package.
 	Err error
 	// Warning is set when the edit could not be deleted afterwards. It
 	// expires by itself; the key is fine.
@@ -78,15 +89,18 @@ var editIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 var packageRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$`)
 
-// Check obtains an access token for the key and, for each package, opens an
-// edit and deletes it again. With no packages it only proves that Google
-// accepts the key. The error is a *TokenError when no token was issued,
-// else the errors.Join of the packages' *APIErrors, each naming its package;
-// Result is never nil and lists what was found either way.
+// Check obtains an access token for the key and, for each package, lists the
+// releases of its production track (or, with Edit, opens an edit and deletes
+// it again). With no packages it only proves that Google accepts the key.
+// Alongside the token exchange it reads the key's lifetime from Google's
+// public certificate list, which never fails the check. The error is a
+// *TokenError when no token was issued, else the errors.Join of the
+// packages' *APIErrors, each naming its package; Result is never nil and
+// lists what was found either way.
 //
-// Opening an edit invalidates an open edit of the same service account for
-// the same app, so Check must not run while a release with this service
-// account is uploading to one of the packages.
+// With Edit, opening an edit invalidates an open edit of the same service
+// account for the same app, so it must not run while a release with this
+// service account is uploading to one of the packages.
 func (c *Client) Check(ctx context.Context, packages []string) (*Result, error) {
 	res := &Result{}
 	if c.Key == nil || c.Key.Private == nil || c.HTTP == nil || c.BaseURL == nil {
@@ -111,11 +125,21 @@ func (c *Client) Check(ctx context.Context, packages []string) (*Result, error) 
 		return res, errors.Join(bad...)
 	}
 
+	// The certificate list is read while the token is exchanged: both
+	// take one round trip, and the list is bounded by CertTimeout.
+	life := make(chan Lifetime, 1)
+	go func() { life <- c.lifetime(ctx) }()
 	tok, err := c.token(ctx)
 	if err != nil {
+		res.Lifetime = <-life
+		var te *TokenError
+		if errors.As(err, &te) {
+			te.CertListRead, te.CertListed = res.Lifetime.Read, res.Lifetime.Listed
+		}
 		return res, err
 	}
 	res.TokenOK = true
+	defer func() { res.Lifetime = <-life }()
 
 	res.Packages = make([]PackageResult, len(pkgs))
 	sem := make(chan struct{}, concurrency)
@@ -139,6 +163,10 @@ func (c *Client) Check(ctx context.Context, packages []string) (*Result, error) 
 
 func (c *Client) checkPackage(ctx context.Context, tok, pkg string) (res PackageResult) {
 	res.Package = pkg
+	if !c.Edit {
+		res.Err = c.readTrack(ctx, tok, pkg)
+		return res
+	}
 	ed, err := c.insertEdit(ctx, tok, pkg)
 	if err != nil {
 		res.Err = err
@@ -159,6 +187,53 @@ func (c *Client) editsURL(pkg string, id ...string) string {
 	return c.BaseURL.JoinPath(elems...).String()
 }
 
+// readTrack lists the releases of pkg's production track: GET
+// …/applications/{pkg}/tracks/production/releases. A 200, with or without
+// releases, shows the API enabled, the package there and visible to the
+// service account; it opens nothing.
+func (c *Client) readTrack(ctx context.Context, tok, pkg string) error {
+	u := c.BaseURL.JoinPath("androidpublisher", "v3", "applications", pkg, "tracks", "production", "releases").String()
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return fmt.Errorf("failed to build the request for %s: %w", pkg, err)
+	}
+	setHeaders(req, tok)
+	resp, err := httpx.Labelled(c.HTTP, "Google Play GET "+url.PathEscape(pkg)+"/tracks/production/releases").Do(req)
+	if err != nil {
+		e := &APIError{Kind: APINetwork, Read: true, Package: pkg, ClientEmail: c.Key.ClientEmail, Err: err}
+		var tooLarge *httpx.BodyTooLargeError
+		if errors.As(err, &tooLarge) {
+			e.Kind = APIMalformed
+		}
+		if ctx.Err() != nil {
+			e.Kind, e.Err = APITimeout, ctx.Err()
+		}
+		return e
+	}
+	body, err := httpx.ReadBody(resp, httpx.MaxBody)
+	if err != nil {
+		return &APIError{Kind: APIMalformed, Read: true, Package: pkg, Status: resp.StatusCode, ClientEmail: c.Key.ClientEmail, Err: err}
+	}
+	switch {
+	case httpx.IsRedirect(resp):
+		return &APIError{Kind: APIRedirect, Read: true, Package: pkg, Status: resp.StatusCode, ClientEmail: c.Key.ClientEmail}
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		if tok != "" {
+			body = bytes.ReplaceAll(body, []byte(tok), []byte("[redacted]"))
+		}
+		e := c.apiErrorFrom(pkg, resp.StatusCode, body)
+		e.Read = true
+		return e
+	}
+	var list struct {
+		Releases []json.RawMessage `json:"releases"`
+	}
+	if json.Unmarshal(body, &list) != nil {
+		return &APIError{Kind: APIMalformed, Read: true, Package: pkg, Status: resp.StatusCode, ClientEmail: c.Key.ClientEmail}
+	}
+	return nil
+}
+
 // insertEdit opens an edit of pkg: POST …/applications/{pkg}/edits.
 func (c *Client) insertEdit(ctx context.Context, tok, pkg string) (appEdit, error) {
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, c.editsURL(pkg), []byte("{}"))
@@ -166,7 +241,7 @@ func (c *Client) insertEdit(ctx context.Context, tok, pkg string) (appEdit, erro
 		return appEdit{}, fmt.Errorf("failed to build the request for %s: %w", pkg, err)
 	}
 	setHeaders(req, tok)
-	resp, err := c.HTTP.Do(req)
+	resp, err := httpx.Labelled(c.HTTP, "Google Play POST "+url.PathEscape(pkg)+"/edits").Do(req)
 	if err != nil {
 		e := &APIError{Kind: APINetwork, Package: pkg, ClientEmail: c.Key.ClientEmail, Err: err}
 		var tooLarge *httpx.BodyTooLargeError
@@ -226,7 +301,7 @@ func (c *Client) deleteEdit(ctx context.Context, tok, pkg string, ed appEdit) st
 		return warn("the request could not be built")
 	}
 	setHeaders(req, tok)
-	resp, err := c.HTTP.Do(req)
+	resp, err := httpx.Labelled(c.HTTP, "Google Play DELETE "+url.PathEscape(pkg)+"/edits").Do(req)
 	if err != nil {
 		return warn("no answer: " + netCause(err))
 	}

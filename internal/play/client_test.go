@@ -88,6 +88,8 @@ func (e *env) newClient(t *testing.T, tokenURI string) *play.Client {
 			Service: "Google", WaitMin: time.Millisecond, WaitMax: 5 * time.Millisecond, AttemptTimeout: 2 * time.Second,
 		}),
 		Key: k,
+		// TestCheck covers play-check: edit; TestCheckRead the default.
+		Edit: true,
 		// The stand-in's clock may be skewed; this machine's is not.
 		Now: time.Now,
 		OnSecret: func(s string) {
@@ -157,7 +159,7 @@ func TestCheck(t *testing.T) {
 			name: "deleted key", packages: []string{appA},
 			prepare: func(t *testing.T, e *env) { e.srv.DeleteKey(email, keyID) },
 			want:    outcome{"key-invalid", map[string]string{}}, inserts: 0,
-			message: []string{keyID, email, "deleted or rotated", "Invalid JWT Signature."},
+			message: []string{"Google no longer publishes the certificate of key " + keyID + ": it was deleted or disabled in Google Cloud", email, "Invalid JWT Signature."},
 		},
 		{
 			name: "rotated key: the account has only a newer one", packages: []string{appA},

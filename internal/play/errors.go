@@ -46,6 +46,24 @@ type APIError struct {
 	ClientEmail   string
 	ProjectNumber string // the Cloud project, for APIDisabled
 	Err           error  // the network cause, if any
+	// Read is true when the check read the production track (play-check:
+	// read) rather than opening an edit.
+	Read bool
+}
+
+// op names what the check tried, e.g. "open an edit of".
+func (e *APIError) op() string {
+	if e.Read {
+		return "read the production track of"
+	}
+	return "open an edit of"
+}
+
+func (e *APIError) doing() string {
+	if e.Read {
+		return "reading the production track of"
+	}
+	return "opening an edit of"
 }
 
 // Title is a short heading for the error.
@@ -95,21 +113,21 @@ func (e *APIError) Error() string {
 	case APIUnavailable:
 		return fmt.Sprintf("Google Play answered %d for %s even after retries. This is on Google's side; run again later.", e.Status, e.Package)
 	case APIRedirect:
-		return fmt.Sprintf("Google Play answered %d, a redirect, when opening an edit of %s; the action does not follow redirects with an access token. Check input play-api-url.", e.Status, e.Package)
+		return fmt.Sprintf("Google Play answered %d, a redirect, when %s %s; the action does not follow redirects with an access token. Check input play-api-url.", e.Status, e.doing(), e.Package)
 	case APIMalformed:
 		if e.Status == 0 && e.Err != nil {
-			return fmt.Sprintf("Google Play sent an answer that could not be read (%s) when opening an edit of %s. Check input play-api-url, or run again later.", netCause(e.Err), e.Package)
+			return fmt.Sprintf("Google Play sent an answer that could not be read (%s) when %s %s. Check input play-api-url, or run again later.", netCause(e.Err), e.doing(), e.Package)
 		}
-		return fmt.Sprintf("Google Play answered %d with a body that could not be read when opening an edit of %s. Check input play-api-url, or run again later.", e.Status, e.Package)
+		return fmt.Sprintf("Google Play answered %d with a body that could not be read when %s %s. Check input play-api-url, or run again later.", e.Status, e.doing(), e.Package)
 	case APINetwork:
-		return fmt.Sprintf("Could not reach Google Play to open an edit of %s: %s. Check the runner's network and run again.", e.Package, netCause(e.Err))
+		return fmt.Sprintf("Could not reach Google Play to %s %s: %s. Check the runner's network and run again.", e.op(), e.Package, netCause(e.Err))
 	case APITimeout:
-		return fmt.Sprintf("Gave up waiting for Google Play to open an edit of %s: the run's time ran out. Run again, or raise input timeout.", e.Package)
+		return fmt.Sprintf("Gave up waiting for Google Play to %s %s: the run's time ran out. Run again, or raise input timeout.", e.op(), e.Package)
 	}
 	if said == "" {
 		said = fmt.Sprintf(" (HTTP %d)", e.Status)
 	}
-	return fmt.Sprintf("Google Play refused to open an edit of %s for service account %s%s. Run again later; if it persists, check input play-package-names and the app in Play Console.", e.Package, e.ClientEmail, said)
+	return fmt.Sprintf("Google Play refused to %s %s for service account %s%s. Run again later; if it persists, check input play-package-names and the app in Play Console.", e.op(), e.Package, e.ClientEmail, said)
 }
 
 func (e *APIError) Unwrap() error { return e.Err }

@@ -177,6 +177,16 @@ func TestMessages(t *testing.T) {
 		&APIError{Kind: APINetwork, Package: "com.example.app", ClientEmail: email, Err: errors.New("connection reset by peer")},
 		&APIError{Kind: APITimeout, Package: "com.example.app", ClientEmail: email},
 		&PackageNameError{Package: "com example"},
+		// The key's certificate list was read (issue 14).
+		&TokenError{Kind: TokenKeyInvalid, Status: 400, Code: "invalid_grant", Description: "Invalid JWT Signature.", ClientEmail: email, KeyID: key,
+			TokenURI: "https://oauth2.googleapis.com/token", Clock: clock, CertListRead: true},
+		&TokenError{Kind: TokenKeyInvalid, Status: 400, Code: "invalid_grant", Description: "Invalid JWT Signature.", ClientEmail: email, KeyID: key,
+			TokenURI: "https://oauth2.googleapis.com/token", Clock: clock, CertListRead: true, CertListed: true},
+		// play-check: read.
+		&APIError{Kind: APIRedirect, Read: true, Package: "com.example.app", Status: 307, ClientEmail: email},
+		&APIError{Kind: APIMalformed, Read: true, Package: "com.example.app", Status: 200, ClientEmail: email},
+		&APIError{Kind: APINetwork, Read: true, Package: "com.example.app", ClientEmail: email, Err: errors.New("connection reset by peer")},
+		&APIError{Kind: APITimeout, Read: true, Package: "com.example.app", ClientEmail: email},
 	}
 	var b strings.Builder
 	for _, err := range errs {

@@ -57,6 +57,9 @@ type TokenError struct {
 	TokenURI    string
 	Clock       time.Time // this machine's clock when the answer came
 	Err         error     // the network cause, if any
+	// CertListRead is true when Google's certificate list of the account
+	// was read; CertListed then says whether it holds the key's certificate.
+	CertListRead, CertListed bool
 }
 
 // Title is a short heading for the error.
@@ -84,8 +87,16 @@ func (e *TokenError) Title() string {
 
 func (e *TokenError) Error() string {
 	said := e.said()
+	if e.Code == "invalid_grant" && e.CertListRead && !e.CertListed {
+		return fmt.Sprintf("Google no longer publishes the certificate of key %s: it was deleted or disabled in Google Cloud%s. Create a new JSON key for service account %s (Google Cloud → IAM & Admin → Service accounts → %s → Keys → Add key), store it in the secret, and run this action again: it uploads the new key to mos.portal.",
+			e.KeyID, said, e.ClientEmail, e.ClientEmail)
+	}
 	switch e.Kind {
 	case TokenKeyInvalid:
+		if e.CertListRead && e.CertListed {
+			return fmt.Sprintf("Google refused the signature made with key %s of service account %s%s, yet still publishes the key's certificate, so the key was not deleted: the JSON was edited, or the key expired or was disabled moments ago. Create a new JSON key (Google Cloud → IAM & Admin → Service accounts → %s → Keys → Add key) and update the secret.",
+				e.KeyID, e.ClientEmail, said, e.ClientEmail)
+		}
 		return fmt.Sprintf("Google refused the signature made with key %s of service account %s%s: the key was deleted or rotated in Google Cloud, or the JSON was edited. Create a new JSON key (Google Cloud → IAM & Admin → Service accounts → %s → Keys → Add key) and update the secret.",
 			e.KeyID, e.ClientEmail, said, e.ClientEmail)
 	case TokenAccountNotFound:
@@ -149,7 +160,7 @@ func (c *Client) token(ctx context.Context) (string, error) {
 	if tokenURI == "" {
 		tokenURI = playkey.GoogleTokenURI
 	}
-	rt := &assertionTransport{ctx: ctx, next: &retryablehttp.RoundTripper{Client: c.HTTP}, onSecret: c.secret}
+	rt := &assertionTransport{ctx: ctx, next: &retryablehttp.RoundTripper{Client: httpx.Labelled(c.HTTP, "Google token endpoint")}, onSecret: c.secret}
 	hc := &http.Client{
 		Transport: rt,
 		// The retrying client returns a 3xx as is; this client must not

@@ -37,7 +37,11 @@ type Key struct {
 	PrivateKeyID string // the key's ID in Google Cloud (an identifier, not a secret)
 	ProjectID    string // the Cloud project the account belongs to; may be empty
 	TokenURI     string // the token endpoint, checked to be Google's or loopback
-	Private      *rsa.PrivateKey
+	// CertURL is client_x509_cert_url as given, trimmed; empty when absent.
+	// It is not vetted here: package play requests it only when it is
+	// Google's certificate list of ClientEmail or a loopback URL.
+	CertURL string
+	Private *rsa.PrivateKey
 	// JSON is the canonical key file to upload: the fields as given, in the
 	// order Google writes them, with private_key as a PKCS#8 PEM with LF line
 	// ends, two-space indent and a final newline. The same for every encoding
@@ -106,6 +110,7 @@ func Parse(raw string) (*Key, error) {
 		PrivateKeyID: f.PrivateKeyID,
 		ProjectID:    f.ProjectID,
 		TokenURI:     tokenURI,
+		CertURL:      f.CertURL,
 		Private:      priv,
 		JSON:         canon,
 		Fingerprint:  fp,
@@ -335,7 +340,7 @@ func escapeControlInStrings(doc string) (string, bool) {
 
 // file holds the fields of a key file that matter here.
 type file struct {
-	Type, ProjectID, PrivateKeyID, PrivateKey, ClientEmail, TokenURI string
+	Type, ProjectID, PrivateKeyID, PrivateKey, ClientEmail, TokenURI, CertURL string
 }
 
 // order is the order in which Google writes the fields of a key file.
@@ -376,6 +381,11 @@ func readFields(fields map[string]json.RawMessage) (file, error) {
 			return file{}, err
 		}
 	}
+	// Only the key's lifetime depends on client_x509_cert_url: a value that
+	// is not a string leaves it unknown rather than refusing the key.
+	if raw, ok := fields["client_x509_cert_url"]; ok {
+		_ = json.Unmarshal(raw, &f.CertURL)
+	}
 	if err := checkType(fields, f.Type); err != nil {
 		return file{}, err
 	}
@@ -396,6 +406,7 @@ func readFields(fields map[string]json.RawMessage) (file, error) {
 	f.PrivateKeyID = strings.TrimSpace(f.PrivateKeyID)
 	f.ProjectID = strings.TrimSpace(f.ProjectID)
 	f.TokenURI = strings.TrimSpace(f.TokenURI)
+	f.CertURL = strings.TrimSpace(f.CertURL)
 	switch {
 	case !emailRe.MatchString(f.ClientEmail):
 		return file{}, intakeErr(KindBadField,

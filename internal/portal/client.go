@@ -257,6 +257,19 @@ func (op call) path() string {
 	return "/api/v1/projects/" + url.PathEscape(op.project) + "/apps/" + url.PathEscape(op.app) + "/publisher/" + resource
 }
 
+// label names the request in retry lines, with the app and never the
+// query: "GET weather/ios" (a key), "GET weather" (an app record), "GET apps"
+// (the listing).
+func (op call) label() string {
+	switch op.resource {
+	case ResourceApps:
+		return op.method + " apps"
+	case ResourceApp:
+		return op.method + " " + url.PathEscape(op.app)
+	}
+	return op.method + " " + url.PathEscape(op.app) + "/" + op.platform
+}
+
 // checkSegment refuses identifiers that cannot be one path segment:
 // url.PathEscape leaves "." and ".." alone, and servers resolve them.
 func checkSegment(input, value string) error {
@@ -304,7 +317,7 @@ func (c *Client) do(ctx context.Context, op call, payload []byte) (int, []byte, 
 	}
 
 	secrets := append([]string{c.Token}, op.secrets...)
-	resp, err := c.HTTP.Do(req)
+	resp, err := httpx.Labelled(c.HTTP, "mos.portal "+op.label()).Do(req)
 	if err != nil {
 		if resp != nil { // a response that came with a cancelled context
 			_ = resp.Body.Close()

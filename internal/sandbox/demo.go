@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/mos-tools/publisher-keys/internal/action"
 	"github.com/mos-tools/publisher-keys/internal/standin/ascstandin"
@@ -26,6 +27,8 @@ type scenario struct {
 	want func(out map[string]string) error
 	// summary prints the step summary after the log.
 	summary bool
+	// show, if set, prints what the stand-ins saw of the run.
+	show func(stdout io.Writer)
 }
 
 // demo runs the scenarios one after another against one world, so each
@@ -53,8 +56,14 @@ func (w *world) demo(ctx context.Context, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "── outputs: valid=%s uploaded=%s asc-fingerprint=%s asc-previous-key-id=%s asc-key-age-days=%s play-valid=%s\n",
 			out["valid"], out["uploaded"], out["asc-fingerprint"], out["asc-previous-key-id"], out["asc-key-age-days"], out["play-valid"])
 		fmt.Fprintf(stdout, "── results: %s\n", out["results"])
+		if out["play-key-created-at"] != "" || out["play-key-expires-at"] != "" {
+			fmt.Fprintf(stdout, "── outputs: play-key-created-at=%s play-key-expires-at=%s\n", out["play-key-created-at"], out["play-key-expires-at"])
+		}
 		if sc.summary {
 			fmt.Fprintf(stdout, "── step summary (markdown):\n%s", summary)
+		}
+		if sc.show != nil {
+			sc.show(stdout)
 		}
 
 		problem := ""
@@ -102,8 +111,21 @@ func (w *world) scenarios() []scenario {
 		}
 		return in
 	}
+	// playOnly is a run with the Play key alone, as a Play-only workflow has.
+	playOnly := func(extra inputs) inputs {
+		in := with(inputs{"play-service-account": w.playJSON, "play-package-names": playPkg, "play-api-url": w.googleURL})
+		for _, name := range []string{"asc-key-id", "asc-issuer-id", "asc-api-url"} {
+			delete(in, name)
+		}
+		for k, v := range extra {
+			in[k] = v
+		}
+		return in
+	}
 	var ascBefore, putsBefore int
 	var portalBefore map[string]portalstandin.IOSRecord
+	var googleLog []string
+	var editsBefore, readsBefore int
 	return []scenario{
 		{
 			title:   "first sync: the .p8 as downloaded, checked against App Store Connect and uploaded to three apps",
@@ -184,6 +206,24 @@ func (w *world) scenarios() []scenario {
 			},
 		},
 		{
+			title:   "an individual API key (App Store Connect accepts it, but not as a team key) is named as such and never reaches mos.portal",
+			in:      with(inputs{"asc-key": w.individualPEM, "asc-key-id": individualID, "mode": "force"}),
+			wantErr: true,
+			want: func(out map[string]string) error {
+				return all(expect(out, "valid", "false"), expect(out, "uploaded", "false"), w.portalHolds(keyID),
+					expectResults(out, "ios", map[string]string{"weather": "failed", "news": "failed", "sports": "failed"}))
+			},
+		},
+		{
+			title:   "the runner's clock is 10 minutes behind Apple's: the clock is named, and the key is not judged",
+			in:      with(inputs{"asc-key": w.keyPEM, "asc-api-url": w.ascAheadURL, "mode": "force"}),
+			wantErr: true,
+			want: func(out map[string]string) error {
+				return all(expect(out, "valid", "false"), expect(out, "uploaded", "false"), w.portalHolds(keyID),
+					expectResults(out, "ios", map[string]string{"weather": "failed", "news": "failed", "sports": "failed"}))
+			},
+		},
+		{
 			title:   "a secret cut short when pasted is refused before any request; results lists each app failed",
 			in:      with(inputs{"asc-key": w.keyPEM[:len(w.keyPEM)/2]}),
 			setup:   func() { ascBefore = w.asc.Faults().Requests() },
@@ -232,6 +272,62 @@ func (w *world) scenarios() []scenario {
 			want: func(out map[string]string) error {
 				return all(expect(out, "valid", "true"), expect(out, "play-valid", "true"), expect(out, "uploaded", "true"),
 					expectResults(out, "android", map[string]string{"weather": "uploaded", "news": "uploaded", "sports": "uploaded"}))
+			},
+		},
+		{
+			title: "the daily Play check (play-check: read, the default) reads the production track and opens no edit, so it cannot break a release mos.publisher is uploading",
+			in:    playOnly(inputs{"mode": "check"}),
+			setup: func() {
+				googleLog = w.google.Faults().Log()
+				editsBefore, readsBefore = w.google.EditsOpened(), w.google.ReleaseReads()
+			},
+			show: func(stdout io.Writer) {
+				fmt.Fprintf(stdout, "── requests the Google stand-in received in this run:\n")
+				for _, line := range w.google.Faults().Log()[len(googleLog):] {
+					fmt.Fprintf(stdout, "     %s\n", line)
+				}
+				fmt.Fprintf(stdout, "── edits opened in this run: %d\n", w.google.EditsOpened()-editsBefore)
+			},
+			want: func(out map[string]string) error {
+				var errs []error
+				if n := w.google.EditsOpened() - editsBefore; n != 0 {
+					errs = append(errs, fmt.Errorf("%d edits were opened, want none", n))
+				}
+				if n := w.google.ReleaseReads() - readsBefore; n != 1 {
+					errs = append(errs, fmt.Errorf("%d track reads, want 1 (one per package)", n))
+				}
+				return all(append(errs, expect(out, "play-valid", "true"),
+					expectResults(out, "android", map[string]string{"weather": "in-sync", "news": "in-sync", "sports": "in-sync"}))...)
+			},
+		},
+		{
+			title: "the Play key expires in 5 days (an organisation policy): a warning with the date and what to do, the sync still runs",
+			in:    playOnly(nil),
+			setup: func() {
+				w.google.SetKeyValidity(playEmail, playKeyID, w.now().Add(-85*24*time.Hour).UTC().Truncate(time.Second), w.now().Add(5*24*time.Hour).UTC().Truncate(time.Second))
+			},
+			cleanup: func() {
+				w.google.SetKeyValidity(playEmail, playKeyID, w.now().Add(-85*24*time.Hour).UTC().Truncate(time.Second), time.Time{})
+			},
+			want: func(out map[string]string) error {
+				if out["play-key-expires-at"] == "" {
+					return errors.New("output play-key-expires-at is empty")
+				}
+				return all(expect(out, "play-valid", "true"),
+					expectResults(out, "android", map[string]string{"weather": "unchanged", "news": "unchanged", "sports": "unchanged"}))
+			},
+		},
+		{
+			title: "the Play key was deleted in Google Cloud: the error says so, rather than Google's bare invalid_grant",
+			in:    playOnly(inputs{"mode": "check"}),
+			setup: func() { w.google.DeleteKey(playEmail, playKeyID) },
+			cleanup: func() {
+				w.google.AddServiceAccount(playEmail, playKeyID, w.playPub, "123456789012")
+			},
+			wantErr: true,
+			want: func(out map[string]string) error {
+				return all(expect(out, "play-valid", "false"),
+					expectResults(out, "android", map[string]string{"weather": "failed", "news": "failed", "sports": "failed"}))
 			},
 		},
 	}

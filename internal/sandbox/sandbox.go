@@ -19,8 +19,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,11 +46,15 @@ const (
 	teamAppA         = "com.acme.weather"
 	teamAppB         = "com.acme.news"
 	playEmail        = "publisher@acme-sandbox.iam.gserviceaccount.com"
+	playKeyID        = "5b1c0f3e9a7d4c2b8e6f1a0d3c5b7e9f1a2b3c4d"
 	playPkg          = "com.acme.weather"
 	// A second team of the same agency, with a key and an app of its own.
 	globexIssuerID = "0b1e4c7a-7d2f-4e1a-9b3c-5d6e7f8a9b0c"
 	globexKeyID    = "GLOBEXKEY1"
 	globexApp      = "com.globex.shop"
+	// individualID is an individual API key of the team's Admin: App Store
+	// Connect accepts it, but only with an individual key's token.
+	individualID = "INDIVKEY42"
 )
 
 var apps = []string{"weather", "news", "sports"}
@@ -59,7 +65,16 @@ func Main(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.SetOutput(stdout)
 	serve := fs.Bool("serve", false, "start the stand-ins, write their addresses and a throwaway key into -dir, and serve until interrupted")
 	dir := fs.String("dir", "", "with -serve: the folder to write the connection files into")
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: publisher-keys sandbox [-serve -dir DIR]\n\n"+
+			"Without flags, runs the action against loopback stand-ins of App Store Connect, Google and mos.portal,\n"+
+			"scenario after scenario, and shows what a workflow would show.\n\n")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // usage was asked for, and printed
+		}
 		return err
 	}
 	w, err := newWorld(time.Now)
@@ -78,16 +93,21 @@ func Main(ctx context.Context, args []string, stdout io.Writer) error {
 
 // world is the stand-ins and the keys registered with them.
 type world struct {
-	now              func() time.Time
-	asc              *ascstandin.Server
-	portal           *portalstandin.Server
-	google           *googlestandin.Server
-	ascURL, mosURL   string
+	now            func() time.Time
+	asc            *ascstandin.Server
+	portal         *portalstandin.Server
+	google         *googlestandin.Server
+	ascURL, mosURL string
+	// ascAheadURL is an App Store Connect whose clock is 10 minutes ahead of
+	// the runner's, as Apple's is for a runner whose clock is behind.
+	ascAheadURL      string
 	googleURL        string
 	key, rogue       *ecdsa.PrivateKey
 	keyPEM, roguePEM string
 	globexPEM        string // the second team's key
+	individualPEM    string
 	playJSON         string
+	playPub          *rsa.PublicKey
 	stops            []func()
 }
 
@@ -100,9 +120,15 @@ func newWorld(now func() time.Time) (*world, error) {
 	if w.rogue, w.roguePEM, err = newP8(); err != nil {
 		return nil, err
 	}
+	individual, individualPEM, err := newP8()
+	if err != nil {
+		return nil, err
+	}
+	w.individualPEM = individualPEM
 
 	w.asc = ascstandin.New()
 	w.asc.AddKey(ascstandin.Key{KeyID: keyID, IssuerID: issuerID, Public: &w.key.PublicKey, Role: ascstandin.RoleAppManager})
+	w.asc.AddKey(ascstandin.Key{KeyID: individualID, IssuerID: issuerID, Public: &individual.PublicKey, Individual: true})
 	w.asc.AddApp(ascstandin.App{ID: "1500000001", BundleID: teamAppA, Name: "Acme Weather", IssuerID: issuerID})
 	w.asc.AddApp(ascstandin.App{ID: "1500000002", BundleID: teamAppB, Name: "Acme News", IssuerID: issuerID})
 	globex, globexPEM, err := newP8()
@@ -131,8 +157,14 @@ func newWorld(now func() time.Time) (*world, error) {
 		KeyID: oldKeyID, IssuerID: issuerID, Fingerprint: oldFP, PrivateKey: oldPEM, UploadedAt: now().Add(-120 * 24 * time.Hour),
 	})
 
+	ahead := ascstandin.New(ascstandin.WithClockOffset(10 * time.Minute))
+	ahead.AddKey(ascstandin.Key{KeyID: keyID, IssuerID: issuerID, Public: &w.key.PublicKey, Role: ascstandin.RoleAppManager})
+
 	w.google = googlestandin.New()
 	if w.ascURL, err = w.start(w.asc.Start); err != nil {
+		return nil, err
+	}
+	if w.ascAheadURL, err = w.start(ahead.Start); err != nil {
 		return nil, err
 	}
 	if w.mosURL, err = w.start(w.portal.Start); err != nil {
@@ -259,14 +291,24 @@ func (w *world) serve(ctx context.Context, dir string, stdout io.Writer) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	// A script waits for "ready" and then reads the URLs: the files of an
+	// earlier run, with their dead ports, must be gone first.
+	for _, name := range append(slices.Collect(maps.Keys(files)), "ready", "requests") {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("failed to clear %s: %w", name, err)
+		}
+	}
 	for name, v := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(v), 0o600); err != nil {
 			return err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "ready"), nil, 0o600); err != nil {
+	// Last, once every other file is complete; gone again at exit.
+	ready := filepath.Join(dir, "ready")
+	if err := os.WriteFile(ready, nil, 0o600); err != nil {
 		return err
 	}
+	defer os.Remove(ready)
 	fmt.Fprintf(stdout, "stand-ins ready: App Store Connect %s, mos.portal %s, Google %s; files in %s\n", w.ascURL, w.mosURL, w.googleURL, dir)
 	<-ctx.Done()
 	if err := os.WriteFile(filepath.Join(dir, "requests"), []byte(w.requests()), 0o600); err != nil {
@@ -283,7 +325,8 @@ func (w *world) requests() string {
 
 // newServiceAccount makes a throwaway Google service account key, registers
 // it with the Google stand-in and returns its JSON key file, shaped as the
-// Cloud console's download (token_uri points at the stand-in).
+// Cloud console's download (token_uri and client_x509_cert_url point at the
+// stand-in: nothing here can reach Google).
 func (w *world) newServiceAccount() (string, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -293,7 +336,8 @@ func (w *world) newServiceAccount() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("failed to encode a key: %w", err)
 	}
-	const keyID = "5b1c0f3e9a7d4c2b8e6f1a0d3c5b7e9f1a2b3c4d"
+	const keyID = playKeyID
+	w.playPub = &key.PublicKey
 	w.google.AddServiceAccount(playEmail, keyID, &key.PublicKey, "123456789012")
 	w.google.AddPackage(playPkg, playEmail)
 	doc, err := json.MarshalIndent(map[string]string{
@@ -306,7 +350,7 @@ func (w *world) newServiceAccount() (string, error) {
 		"auth_uri":                    "https://accounts.google.com/o/oauth2/auth",
 		"token_uri":                   w.googleURL + "/token",
 		"auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
-		"client_x509_cert_url":        "https://www.googleapis.com/robot/v1/metadata/x509/" + playEmail,
+		"client_x509_cert_url":        googlestandin.CertURL(w.googleURL, playEmail),
 		"universe_domain":             "googleapis.com",
 	}, "", "  ")
 	if err != nil {

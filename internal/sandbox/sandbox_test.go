@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -34,6 +35,12 @@ func TestDemoEndsAsExpected(t *testing.T) {
 	if !strings.Contains(log, "Error [App Store Connect rejected the key (401 NOT_AUTHORIZED)]") {
 		t.Errorf("the rejected-key scenario is not shown as an annotated error:\n%s", log)
 	}
+	if !strings.Contains(log, "Error [Individual API key, not a team key]: Key INDIVKEY42 is an individual API key") {
+		t.Errorf("the individual-key scenario is not shown as an annotated error naming the key's kind:\n%s", log)
+	}
+	if !regexp.MustCompile(`(?m)^Error \[Runner's clock is off\]: The runner's clock is (10 min 0 s|9 min 59 s) behind App Store Connect's .*was not judged`).MatchString(log) {
+		t.Errorf("the clock scenario is not shown as an annotated error naming the offset:\n%s", log)
+	}
 	agreement := regexp.MustCompile(`(?m)^Error \[App Store Connect agreement not accepted \(403 FORBIDDEN\.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED\)\]: .*Account Holder.*$`).FindString(log)
 	if agreement == "" {
 		t.Errorf("the agreement scenario is not shown as an annotated error naming the Account Holder:\n%s", log)
@@ -52,6 +59,17 @@ func TestDemoEndsAsExpected(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^Notice \[Corrected App Store Connect key SANDBX2KEY in mos\.portal\]: .*Do not revoke key SANDBX2KEY`).MatchString(log) {
 		t.Errorf("correcting the Issuer ID is not a notice saying to keep the key in use:\n%s", log)
 	}
+	// Issue 14: the default Play check opens no edit; a key about to expire
+	// warns; a deleted key is named as such.
+	if !regexp.MustCompile(`(?m)^     GET /androidpublisher/v3/applications/com\.acme\.weather/tracks/production/releases\n── edits opened in this run: 0$`).MatchString(log) {
+		t.Errorf("the read-only scenario does not show one track read and no edit:\n%s", log)
+	}
+	if !regexp.MustCompile(`(?m)^Warning \[Google Play key expires soon\]: Key \w+ of service account \S+ expires on \d{4}-\d\d-\d\d \(5 days left\).*Keys → Add key`).MatchString(log) {
+		t.Errorf("the expiring-key scenario is not shown as a warning with the days left and what to do:\n%s", log)
+	}
+	if !regexp.MustCompile(`(?m)^Error \[Play key deleted or rotated\]: Google no longer publishes the certificate of key \w+: it was deleted or disabled in Google Cloud`).MatchString(log) {
+		t.Errorf("the deleted-key scenario is not shown with the precise error:\n%s", log)
+	}
 }
 
 // TestServeWritesConnectionFiles checks the files the container test reads.
@@ -59,6 +77,13 @@ func TestServeWritesConnectionFiles(t *testing.T) {
 	t.Parallel()
 
 	dir := t.TempDir()
+	// What an earlier run left: a script must not read its dead port.
+	const stale = "http://127.0.0.1:1"
+	for _, name := range []string{"ready", "requests", "asc-api-url", "mos-url"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(stale), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	pr, pw := io.Pipe()
@@ -80,9 +105,12 @@ func TestServeWritesConnectionFiles(t *testing.T) {
 	}
 	for _, name := range []string{"asc-api-url", "mos-url", "play-api-url", "asc-key.p8", "asc-key-id", "asc-issuer-id", "mos-token", "mos-project", "mos-apps", "play-service-account.json"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
-		if err != nil || len(b) == 0 {
-			t.Errorf("file %s: %v (%d bytes)", name, err, len(b))
+		if err != nil || len(b) == 0 || string(b) == stale {
+			t.Errorf("file %s: %v (%q)", name, err, b)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "requests")); err == nil {
+		t.Error("the requests file of an earlier run is still there while serving")
 	}
 
 	// One unauthenticated request each to App Store Connect and mos.portal,
@@ -109,5 +137,21 @@ func TestServeWritesConnectionFiles(t *testing.T) {
 	}
 	if want := "app-store-connect 1\nmos-portal 1\ngoogle 0\n"; string(got) != want {
 		t.Errorf("requests file:\n%s\nwant:\n%s", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ready")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ready is still there after serve ended: %v", err)
+	}
+}
+
+func TestHelpPrintsUsage(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"-h", "--help"} {
+		var out bytes.Buffer
+		if err := Main(t.Context(), []string{arg}, &out); err != nil {
+			t.Errorf("sandbox %s: %v", arg, err)
+		}
+		if !strings.Contains(out.String(), "Usage: publisher-keys sandbox") || !strings.Contains(out.String(), "-serve") {
+			t.Errorf("sandbox %s printed:\n%s", arg, out.String())
+		}
 	}
 }

@@ -117,8 +117,8 @@ func (s *Server) verify(raw string) (*jwt.Token, Key, error) {
 }
 
 func (s *Server) checkClaims(c jwt.MapClaims, key Key) error {
-	if iss, _ := c["iss"].(string); iss != key.IssuerID {
-		return rejection(fmt.Sprintf("iss %q is not the issuer ID of key %s", iss, key.KeyID))
+	if err := checkKind(c, key); err != nil {
+		return err
 	}
 	switch aud := c["aud"].(type) {
 	case string:
@@ -129,9 +129,6 @@ func (s *Server) checkClaims(c jwt.MapClaims, key Key) error {
 		return rejection("aud is missing")
 	default:
 		return rejection("aud is not a plain string")
-	}
-	if _, ok := c["sub"]; ok {
-		return rejection("sub is present, but team keys take no sub")
 	}
 	if scope, ok := c["scope"]; ok {
 		list, ok := scope.([]any)
@@ -152,7 +149,7 @@ func (s *Server) checkClaims(c jwt.MapClaims, key Key) error {
 	if err != nil {
 		return err
 	}
-	now := s.now()
+	now := s.clock()
 	switch {
 	case !now.Before(exp):
 		return rejection("token expired (exp is not in the future)")
@@ -162,6 +159,30 @@ func (s *Server) checkClaims(c jwt.MapClaims, key Key) error {
 		return rejection("exp is not after iat")
 	case exp.Sub(iat) > maxLifetime:
 		return rejection(fmt.Sprintf("exp − iat is %s, more than 20 minutes", exp.Sub(iat)))
+	}
+	return nil
+}
+
+// checkKind checks the claims that tell a team key's token from an
+// individual key's: iss (the team) and no sub, or sub "user" and no iss.
+// Apple refuses either kind of token signed by the other kind of key.
+func checkKind(c jwt.MapClaims, key Key) error {
+	iss, hasIss := c["iss"]
+	sub, hasSub := c["sub"]
+	if key.Individual {
+		switch {
+		case hasIss:
+			return rejection(fmt.Sprintf("iss is present, but key %s is an individual key, whose tokens take no iss", key.KeyID))
+		case sub != "user":
+			return rejection(fmt.Sprintf("sub is not \"user\", as individual key %s needs", key.KeyID))
+		}
+		return nil
+	}
+	if s, _ := iss.(string); s != key.IssuerID {
+		return rejection(fmt.Sprintf("iss %q is not the issuer ID of key %s", s, key.KeyID))
+	}
+	if hasSub {
+		return rejection("sub is present, but team keys take no sub")
 	}
 	return nil
 }

@@ -6,6 +6,10 @@
 // put in the state of an agreement its Account Holder has not accepted
 // (SetAgreement): every call then gets Apple's 403
 // FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED, or its apps are hidden.
+// A key can be an individual key (Key.Individual), which takes only tokens
+// with sub "user" and no iss, and the stand-in's clock can be shifted
+// (WithClockOffset): tokens are judged by it and answers dated by it, as a
+// runner whose clock is off sees Apple.
 //
 // Where it knowingly differs from Apple: it serves only /v1/apps and
 // /v1/apps/{id}, read-only (PATCH and other unserved methods get 405); it

@@ -35,13 +35,18 @@ var appReaders = map[string]bool{RoleAdmin: true, RoleAppManager: true, RoleDeve
 // announces in X-Rate-Limit for most accounts.
 const DefaultRateLimit = 3600
 
-// Key is a team API key registered with the stand-in.
+// Key is an API key registered with the stand-in: a team key, or with
+// Individual an individual key.
 type Key struct {
 	KeyID    string
 	IssuerID string // the team
 	Public   *ecdsa.PublicKey
 	Role     string // one of the Role constants; empty means RoleAdmin
 	Revoked  bool
+	// Individual makes it an individual API key, as Apple has them: its
+	// tokens carry sub "user" and no iss, and a team key's token (with iss)
+	// signed by it is refused with 401 NOT_AUTHORIZED.
+	Individual bool
 }
 
 // App is an app of a team.
@@ -88,6 +93,14 @@ func WithClock(now func() time.Time) Option {
 	return func(s *Server) { s.now = now }
 }
 
+// WithClockOffset shifts the stand-in's clock by d from the one WithClock
+// (or time.Now) gives: tokens are judged by the shifted clock and the Date
+// header is sent from it, as Apple's would be when a runner's clock is off
+// by -d.
+func WithClockOffset(d time.Duration) Option {
+	return func(s *Server) { s.offset = d }
+}
+
 // WithRateLimit sets the requests each key may make per rolling hour.
 // Zero refuses every authenticated request with 429; negative is ignored.
 func WithRateLimit(limitPerHour int) Option {
@@ -101,6 +114,7 @@ func WithRateLimit(limitPerHour int) Option {
 // Server is the stand-in. It is safe for concurrent use.
 type Server struct {
 	now     func() time.Time
+	offset  time.Duration // see WithClockOffset; read through clock
 	limit   int
 	faults  *fault.Injector
 	handler http.Handler
@@ -213,10 +227,16 @@ func (s *Server) Start() (baseURL string, stop func(), err error) {
 	return loopback.Serve(s.Handler(), nil)
 }
 
+// clock is the stand-in's time: the one it judges tokens by and sends as
+// Date.
+func (s *Server) clock() time.Time { return s.now().Add(s.offset) }
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/v1/") {
 		s.count.Add(1)
 	}
+	// Apple's answers carry its clock; net/http would send the host's.
+	w.Header().Set("Date", s.clock().UTC().Format(http.TimeFormat))
 	key, ok := s.authenticate(r)
 	if !ok {
 		s.setRateHeader(w, s.remaining(key.KeyID))
@@ -248,7 +268,7 @@ func (s *Server) setRateHeader(w http.ResponseWriter, remaining int) {
 func (s *Server) take(keyID string) (int, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	now := s.clock()
 	used := s.prune(keyID, now)
 	if len(used) >= s.limit {
 		return 0, false
@@ -261,7 +281,7 @@ func (s *Server) take(keyID string) (int, bool) {
 func (s *Server) remaining(keyID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return max(s.limit-len(s.prune(keyID, s.now())), 0)
+	return max(s.limit-len(s.prune(keyID, s.clock())), 0)
 }
 
 // prune drops the requests older than an hour. Callers hold s.mu.

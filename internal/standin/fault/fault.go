@@ -122,6 +122,18 @@ func (i *Injector) RequestsTo(method, pathPrefix string) int {
 	return n
 }
 
+// Log returns the requests that arrived, in order, as "METHOD /path" (no
+// query: the stand-ins take no secret there, but a log line needs none).
+func (i *Injector) Log() []string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	out := make([]string, len(i.requests))
+	for n, r := range i.requests {
+		out[n] = r.method + " " + r.path
+	}
+	return out
+}
+
 // next records the request and picks the fault to play, if any.
 func (i *Injector) next(r *http.Request) (Fault, time.Duration, bool) {
 	i.mu.Lock()

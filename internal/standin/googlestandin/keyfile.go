@@ -12,7 +12,9 @@ import (
 
 // KeyFile writes a service-account key file in the format Google Cloud
 // downloads, for a throwaway key registered with the stand-in. tokenURI is
-// where the key's assertions go, normally the stand-in's baseURL + "/token".
+// where the key's assertions go, normally the stand-in's baseURL + "/token";
+// client_x509_cert_url then names the stand-in's certificate list of email,
+// so a run reads the key's lifetime from the stand-in, never from Google.
 func KeyFile(email, keyID, projectID, tokenURI string, priv *rsa.PrivateKey) ([]byte, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
@@ -28,7 +30,7 @@ func KeyFile(email, keyID, projectID, tokenURI string, priv *rsa.PrivateKey) ([]
 		{"auth_uri", "https://accounts.google.com/o/oauth2/auth"},
 		{"token_uri", tokenURI},
 		{"auth_provider_x509_cert_url", "https://www.googleapis.com/oauth2/v1/certs"},
-		{"client_x509_cert_url", "https://www.googleapis.com/robot/v1/metadata/x509/" + url.QueryEscape(email)},
+		{"client_x509_cert_url", certURLFor(tokenURI, email)},
 		{"universe_domain", "googleapis.com"},
 	}
 	var b strings.Builder
@@ -46,4 +48,15 @@ func KeyFile(email, keyID, projectID, tokenURI string, priv *rsa.PrivateKey) ([]
 	}
 	b.WriteString("}\n")
 	return []byte(b.String()), nil
+}
+
+// certURLFor is the stand-in's certificate list when tokenURI is the
+// stand-in's token endpoint on loopback, else Google's.
+func certURLFor(tokenURI, email string) string {
+	if base, ok := strings.CutSuffix(tokenURI, "/token"); ok {
+		if u, err := url.Parse(base); err == nil && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost" || u.Hostname() == "::1") {
+			return CertURL(base, email)
+		}
+	}
+	return "https://www.googleapis.com/robot/v1/metadata/x509/" + escapeEmail(email)
 }

@@ -19,8 +19,9 @@ type editJSON struct {
 	ExpiryTimeSeconds string `json:"expiryTimeSeconds"`
 }
 
-// servePlay serves edits.insert (POST …/edits), edits.get (GET …/edits/{id})
-// and edits.delete (DELETE …/edits/{id}).
+// servePlay serves edits.insert (POST …/edits), edits.get (GET …/edits/{id}),
+// edits.delete (DELETE …/edits/{id}) and tracks.releases.list (GET
+// …/tracks/{track}/releases), which reads a track without an edit.
 func (s *Server) servePlay(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.Path, appsPrefix)
 	if !ok {
@@ -28,6 +29,10 @@ func (s *Server) servePlay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	parts := strings.Split(rest, "/")
+	if len(parts) == 4 && parts[1] == "tracks" && parts[3] == "releases" && parts[0] != "" && parts[2] != "" {
+		s.serveReleases(w, r, parts[0], parts[2])
+		return
+	}
 	if len(parts) < 2 || parts[1] != "edits" || len(parts) > 3 || parts[0] == "" {
 		writeAPIError(w, notFoundPath())
 		return
@@ -122,6 +127,7 @@ func (s *Server) insertEdit(w http.ResponseWriter, r *http.Request, pkg, email s
 	}
 	e := &edit{id: randomDigits(20), pkg: pkg, email: email, expiry: now.Add(s.editTTL)}
 	s.edits[e.id] = e
+	s.opened++
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, editJSON{ID: e.id, ExpiryTimeSeconds: strconv.FormatInt(e.expiry.Unix(), 10)})
 }
@@ -165,4 +171,35 @@ func (s *Server) deleteEdit(w http.ResponseWriter, pkg, email, id string) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// serveReleases lists the releases of a track, as tracks.releases.list does:
+// {"kind":"androidpublisher#releaseList","releases":[…]}. The stand-in's apps
+// have one completed release on production and none elsewhere, so an answer
+// without releases is seen too.
+func (s *Server) serveReleases(w http.ResponseWriter, r *http.Request, pkg, track string) {
+	if r.Method != http.MethodGet {
+		writeAPIError(w, methodNotAllowed())
+		return
+	}
+	if _, aerr, ok := s.authorize(r, pkg); !ok {
+		writeAPIError(w, aerr)
+		return
+	}
+	s.mu.Lock()
+	s.reads++
+	s.mu.Unlock()
+	type release struct {
+		Name         string   `json:"name"`
+		VersionCodes []string `json:"versionCodes"`
+		Status       string   `json:"status"`
+	}
+	out := struct {
+		Kind     string    `json:"kind"`
+		Releases []release `json:"releases,omitempty"`
+	}{Kind: "androidpublisher#releaseList"}
+	if track == "production" {
+		out.Releases = []release{{Name: "1.0", VersionCodes: []string{"1"}, Status: "completed"}}
+	}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -1,6 +1,7 @@
 package googlestandin
 
 import (
+	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/hex"
@@ -84,6 +85,14 @@ type Server struct {
 	tokens   map[string]accessToken
 	edits    map[string]*edit
 	issued   int
+	validity map[string]validity // by email + "\x00" + key ID; see SetKeyValidity
+	started  time.Time           // the default creation time of a key
+	opened   int                 // edits ever opened
+	reads    int                 // track release lists answered 200
+
+	issuerOnce sync.Once
+	issuer     *ecdsa.PrivateKey
+	issuerErr  error
 }
 
 // New returns a stand-in with no accounts and no packages.
@@ -98,13 +107,16 @@ func New(opts ...Option) *Server {
 		packages: map[string]map[string]bool{},
 		tokens:   map[string]accessToken{},
 		edits:    map[string]*edit{},
+		validity: map[string]validity{},
 	}
 	for _, o := range opts {
 		o(s)
 	}
+	s.started = s.now().UTC().Truncate(time.Second)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/token", s.serveToken)
 	mux.HandleFunc("/androidpublisher/v3/", s.servePlay)
+	mux.HandleFunc(CertPath, s.serveCerts)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, notFoundPath())
 	})
@@ -211,6 +223,21 @@ func (s *Server) TotalOpenEdits() int {
 		}
 	}
 	return n
+}
+
+// EditsOpened counts the edits ever opened, of any package: zero proves a
+// run touched no edit of a release in progress.
+func (s *Server) EditsOpened() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opened
+}
+
+// ReleaseReads counts the track release lists answered with 200.
+func (s *Server) ReleaseReads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reads
 }
 
 // TokensIssued counts the access tokens the token endpoint handed out.

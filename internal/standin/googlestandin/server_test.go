@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/url"
@@ -440,8 +442,98 @@ func TestKeyFile(t *testing.T) {
 	}
 	if m["type"] != "service_account" || m["client_email"] != email || m["private_key_id"] != keyID ||
 		!strings.HasPrefix(m["private_key"], "-----BEGIN PRIVATE KEY-----\n") || m["token_uri"] != "http://127.0.0.1:1/token" ||
-		!strings.HasSuffix(m["client_x509_cert_url"], "/publisher%40mos-test.iam.gserviceaccount.com") {
+		m["client_x509_cert_url"] != "http://127.0.0.1:1/robot/v1/metadata/x509/publisher%40mos-test.iam.gserviceaccount.com" {
 		delete(m, "private_key") // never print key material, even a throwaway one
 		t.Errorf("key file fields = %v", m)
+	}
+}
+
+func TestReleasesList(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	tok := e.token(t)
+	path := func(p, track string) string {
+		return "/androidpublisher/v3/applications/" + p + "/tracks/" + track + "/releases"
+	}
+	cases := []struct {
+		name, path, token string
+		want              int
+		wantIn            string
+	}{
+		{"production", path(pkg, "production"), tok, 200, `"releases"`},
+		{"empty track", path(pkg, "beta"), tok, 200, `"androidpublisher#releaseList"`},
+		{"no token", path(pkg, "production"), "", 401, "UNAUTHENTICATED"},
+		{"unknown package", path("com.example.none", "production"), tok, 404, "Package not found"},
+		{"not granted", path("com.example.notgranted", "production"), tok, 403, "PERMISSION_DENIED"},
+	}
+	for _, tc := range cases {
+		status, body := e.do(t, http.MethodGet, tc.path, tc.token)
+		if status != tc.want || !strings.Contains(string(body), tc.wantIn) {
+			t.Errorf("%s: %d %s, want %d with %s", tc.name, status, body, tc.want, tc.wantIn)
+		}
+	}
+	if n := e.srv.EditsOpened(); n != 0 {
+		t.Errorf("EditsOpened = %d after reading tracks, want 0", n)
+	}
+	if n := e.srv.ReleaseReads(); n != 2 {
+		t.Errorf("ReleaseReads = %d, want 2", n)
+	}
+}
+
+func TestCertificates(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	expires := created.Add(90 * 24 * time.Hour)
+	e.srv.SetKeyValidity(email, keyID, created, expires)
+	get := func() (int, map[string]string) {
+		t.Helper()
+		resp, err := http.Get(googlestandin.CertURL(e.base, email))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]string
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	status, certs := get()
+	if status != 200 || len(certs) != 1 {
+		t.Fatalf("certificates: %d %v", status, certs)
+	}
+	blk, _ := pem.Decode([]byte(certs[keyID]))
+	if blk == nil {
+		t.Fatalf("no PEM under %s: %q", keyID, certs[keyID])
+	}
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := testKeys()
+	if !cert.NotBefore.Equal(created) || !cert.NotAfter.Equal(expires) || !key.PublicKey.Equal(cert.PublicKey) {
+		t.Errorf("certificate: %v – %v, key matches: %v", cert.NotBefore, cert.NotAfter, key.PublicKey.Equal(cert.PublicKey))
+	}
+
+	e.srv.DisableKey(email, keyID)
+	if status, certs := get(); status != 200 || len(certs) != 0 {
+		t.Errorf("after DisableKey: %d %v, want 200 and no certificate", status, certs)
+	}
+	resp, err := http.Get(googlestandin.CertURL(e.base, "nobody@mos-test.iam.gserviceaccount.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("unknown account: %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestExpiredKeyRefused(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.srv.SetKeyValidity(email, keyID, time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour))
+	status, body := e.postToken(t, grant(sign(t, e.key, map[string]string{"alg": "RS256", "typ": "JWT", "kid": keyID}, e.goodClaims())))
+	if status != 400 || body["error"] != "invalid_grant" {
+		t.Errorf("expired key: %d %v, want 400 invalid_grant", status, body)
 	}
 }

@@ -103,19 +103,16 @@ func (s *Server) verifyAssertion(assertion, audience string) (jwtClaims, tokenEr
 
 	s.mu.Lock()
 	acct, found := s.accounts[claims.Iss]
+	now := s.now()
 	var keys []*rsa.PublicKey
 	if found {
-		if hdr.Kid != "" {
-			if k, ok := acct.keys[hdr.Kid]; ok {
-				keys = append(keys, k)
-			}
-		} else {
-			for _, k := range acct.keys {
+		for id, k := range acct.keys {
+			// An expired key no longer signs, as with Google.
+			if (hdr.Kid == "" || hdr.Kid == id) && now.Before(s.keyValidity(claims.Iss, id).notAfter) {
 				keys = append(keys, k)
 			}
 		}
 	}
-	now := s.now()
 	s.mu.Unlock()
 
 	if !found {
