@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/mos-tools/publisher-keys/internal/ghout"
 	"github.com/mos-tools/publisher-keys/internal/version"
 )
 
@@ -50,16 +52,17 @@ func Run(ctx context.Context, d Deps) error {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	// Stores run concurrently; each line they print is one Write.
-	out := &lockedWriter{w: d.Stdout}
-	gh := githubactions.New(githubactions.WithGetenv(d.Getenv), githubactions.WithWriter(out))
-	r := &run{gh: gh, deps: d, start: d.Now()}
+	// go-githubactions only reads the inputs: everything the run prints or
+	// writes passes the seam, which nothing said elsewhere can act through.
+	gh := githubactions.New(githubactions.WithGetenv(d.Getenv), githubactions.WithWriter(io.Discard))
+	r := &run{gh: gh, out: ghout.New(d.Stdout, d.Getenv), deps: d, start: d.Now()}
 	return r.do(ctx)
 }
 
 // run is the state of one action run.
 type run struct {
-	gh     *githubactions.Action
+	gh     *githubactions.Action // inputs only
+	out    *ghout.Writer         // the only writer of stdout and the file commands
 	deps   Deps
 	cfg    *config
 	stores []*store
@@ -77,12 +80,15 @@ type run struct {
 }
 
 func (r *run) do(ctx context.Context) error {
-	cfg, cfgErr := readConfig(r.gh.GetInput, r.deps.Getenv("GITHUB_WORKSPACE"))
+	cfg, cfgErr, err := r.readConfig(ctx)
+	if err != nil {
+		return err
+	}
 	r.cfg = cfg
 
 	// Parse the keys and mask every line of them, and the token, before the
 	// first line of output: nothing printed later can show them.
-	r.mask(cfg.mosToken)
+	r.secret(cfg.mosToken)
 	r.stores = []*store{r.appleStore(), r.playStore()}
 
 	r.logf("%s", header(cfg))
@@ -145,6 +151,39 @@ func (r *run) do(ctx context.Context) error {
 	return nil
 }
 
+// readConfig reads the inputs under the run's context, so a signal ends the
+// run even while a key file is being read.
+func (r *run) readConfig(ctx context.Context) (*config, error, error) {
+	type read struct {
+		cfg *config
+		err error
+	}
+	done := make(chan read, 1)
+	go func() {
+		cfg, err := readConfig(r.gh.GetInput, r.deps.Getenv("GITHUB_WORKSPACE"))
+		done <- read{cfg, err}
+	}()
+	select {
+	case got := <-done:
+		return got.cfg, got.err, nil
+	case <-ctx.Done():
+	}
+	// Cancelled: inputs read in time still get their report (every app
+	// listed as failed); a read that hangs is abandoned, so the process ends
+	// well within the runner's grace period after SIGTERM.
+	t := time.NewTimer(inputGrace)
+	defer t.Stop()
+	select {
+	case got := <-done:
+		return got.cfg, got.err, nil
+	case <-t.C:
+		return nil, nil, fmt.Errorf("cancelled while reading the inputs: %w", context.Cause(ctx))
+	}
+}
+
+// inputGrace is how long a cancelled run still waits for its inputs.
+const inputGrace = time.Second
+
 // checkReportFiles makes sure the output and summary files the runner named
 // can be written. In a Docker action they cannot when the image sets a
 // non-root USER: the runner creates them as root.
@@ -184,11 +223,27 @@ func reportFileError(name, path string, err error) error {
 	return fmt.Errorf("cannot write %s (%s): %w; nothing was checked or uploaded", name, path, cause)
 }
 
-// mask registers every non-empty line of s with the runner's masking.
-func (r *run) mask(secrets ...string) {
-	for _, s := range secrets {
-		for _, line := range splitLines(s) {
-			r.gh.AddMask(line)
+// mask registers every non-empty line of s with the runner's masking and
+// the seam's redaction, whole.
+func (r *run) mask(secrets ...string) { r.out.Mask(secrets...) }
+
+// secret registers secret material (a token, a key's base64): masked whole
+// and every run of ghout.MinRun of its characters redacted wherever it shows.
+func (r *run) secret(secrets ...string) { r.out.Secret(secrets...) }
+
+// base64Run is a line that is secret material through and through: a line
+// of a key's base64. Other lines of a key (a one-line JSON key holding
+// client_email and private_key_id, which are outputs) are masked whole only.
+var base64Run = regexp.MustCompile(`^[A-Za-z0-9+/=_-]{16,}$`)
+
+// maskKey registers the secret lines of a key: its base64 as material, the
+// rest whole.
+func (r *run) maskKey(lines []string) {
+	for _, l := range lines {
+		if base64Run.MatchString(strings.TrimSpace(l)) {
+			r.secret(l)
+		} else {
+			r.mask(l)
 		}
 	}
 }
@@ -240,21 +295,14 @@ func (r *run) noticef(title, format string, args ...any) {
 	r.add(note{level: levelNotice, title: title, msg: fmt.Sprintf(format, args...)})
 }
 
-// emit writes one annotation to the log: the only place that does.
-func (r *run) emit(level, title, msg string) {
-	gh := r.gh.WithFieldsMap(map[string]string{"title": title})
-	switch level {
-	case levelError:
-		gh.Errorf("%s", msg)
-	case levelWarning:
-		gh.Warningf("%s", msg)
-	default:
-		gh.Noticef("%s", msg)
-	}
+// emit hands one annotation to the seam, which escapes and writes it: the
+// only place the run's annotations leave it.
+func (r *run) emit(level ghout.Level, title, msg string) {
+	r.out.Annotate(level, title, msg)
 }
 
 func (r *run) logf(format string, args ...any) {
-	r.gh.Infof(format, args...)
+	r.out.Logf(format, args...)
 }
 
 // header is the run's first line: the version and the mode and timeout in
@@ -271,30 +319,9 @@ func header(cfg *config) string {
 	return strings.Join(parts, " · ")
 }
 
-func splitLines(s string) []string {
-	var out []string
-	for _, line := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
-		if line = strings.TrimSpace(line); line != "" {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
 func errText(err error) string {
 	if err == nil {
 		return ""
 	}
 	return err.Error()
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -32,7 +32,11 @@ func (r *run) appleStore() *store {
 	if cfg.ascKey != "" {
 		var err error
 		key, err = asckey.Parse(cfg.ascKey)
-		r.mask(asckey.SecretLines(cfg.ascKey, key)...)
+		// A file is masked only once it holds a key: the lines of any other
+		// file named by mistake (/etc/shadow) must not be echoed as masks.
+		if key != nil || !cfg.ascKeyFromFile {
+			r.maskKey(asckey.SecretLines(cfg.ascKey, key))
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", cfg.ascKeySource, err))
 		}
@@ -79,11 +83,11 @@ func (r *run) appleStore() *store {
 		if err != nil {
 			return "", err
 		}
-		r.mask(token)
-		// Mask: the individual-key token of a 401's second look is masked
+		r.secret(token)
+		// The individual-key token of a 401's second look is registered
 		// before it is sent, like the team token above.
 		client := &appstore.Client{BaseURL: cfg.ascAPIURL, HTTP: r.httpClient("App Store Connect"), Signer: signer,
-			Mask: func(token string) { r.mask(token) }}
+			Mask: func(token string) { r.secret(token) }}
 		chk, err := client.Check(ctx, cfg.bundleIDs)
 		if err != nil {
 			return "", err

@@ -110,7 +110,7 @@ func (fw *faultWorld) preloadOld(t *testing.T, app string) {
 		return
 	}
 	fw.portal.SetAndroidKey(project, app, portalstandin.AndroidRecord{
-		ClientEmail: faultPlayEmail, PrivateKeyID: faultPlayOldID, Fingerprint: "SHA256:b2xkIGtleSBvZiB0aGUgZmF1bHQgd29ybGQ",
+		ClientEmail: faultPlayEmail, PrivateKeyID: faultPlayOldID, Fingerprint: "SHA256:eSzvcFFehf+s8zMlSzFyDWq7wsuNcvY21UYnubDWVys",
 		ServiceAccountJSON: `{"type":"service_account"}`, UploadedAt: fixedNow.Add(-30 * 24 * time.Hour),
 	})
 }

@@ -3,12 +3,17 @@ package action
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mos-tools/publisher-keys/internal/asckey"
 	"github.com/mos-tools/publisher-keys/internal/httpx"
@@ -82,6 +87,10 @@ type config struct {
 	playEdit      bool          // play-check: edit
 	playExpiry    time.Duration // play-key-expiry-warning; 0: off
 
+	// ascKeyFromFile and playKeyFromFile: the key came from a file, whose
+	// content is masked only once it parses as a key.
+	ascKeyFromFile, playKeyFromFile bool
+
 	mosURL     *url.URL
 	mosToken   string
 	mosProject string
@@ -133,6 +142,17 @@ func readConfig(in inputs, workspace string) (*config, error) {
 	}
 	c.playKey, c.playKeySource, err = keyInput(in, inPlayAccount, inPlayAccountFile, workspace)
 	errs = append(errs, err)
+	c.ascKeyFromFile = strings.HasPrefix(c.ascKeySource, "file ")
+	c.playKeyFromFile = strings.HasPrefix(c.playKeySource, "file ")
+
+	for i, app := range c.mosApps {
+		switch {
+		case strings.ContainsFunc(app, isLineOrControl):
+			bad(inMosApps, "entry %d holds a control character or a line separator; give each app identifier as it appears in mos.portal", i+1)
+		case utf8.RuneCountInString(app) > maxAppID:
+			bad(inMosApps, "entry %d is %d characters long, more than the %d an app identifier may have", i+1, utf8.RuneCountInString(app), maxAppID)
+		}
+	}
 
 	if c.ascAPIURL, err = httpx.ParseBaseURL(inASCAPIURL, valueOr(in, inASCAPIURL)); err != nil {
 		errs = append(errs, err)
@@ -250,6 +270,13 @@ func valueOr(in inputs, name string) string {
 	return Defaults[name]
 }
 
+// maxAppID is the longest mos-apps entry accepted.
+const maxAppID = 200
+
+func isLineOrControl(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+}
+
 // splitList splits a list input on newlines and commas, trims spaces, and
 // drops empty items and repeats.
 func splitList(raw string) []string {
@@ -265,32 +292,63 @@ func splitList(raw string) []string {
 	return out
 }
 
+// maxKeyFile is the largest key file read; one more byte is read to tell
+// a larger file.
+const maxKeyFile = 64 << 10
+
 // readKeyFile reads a key file named relative to the workspace (or absolute).
-// Its content is a secret: errors name the path only.
+// Its content is a secret: errors name the path only. Only a regular file is
+// read: it is opened without blocking (a FIFO cannot hang the open), its kind
+// is checked on the open file, and at most maxKeyFile+1 bytes are read, as a
+// file under /proc reports size 0 yet holds data and a device never ends.
 func readKeyFile(workspace, name string) (string, error) {
 	path := name
 	if !filepath.IsAbs(path) && workspace != "" {
 		path = filepath.Join(workspace, path)
 	}
-	info, err := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return "", fmt.Errorf("file %s does not exist (paths are relative to the workspace %s; write the secret to a file in an earlier step, or use the content input instead)", name, workspace)
 	case err != nil:
 		return "", fmt.Errorf("cannot read file %s: %s", name, errors.Unwrap(err))
-	case info.IsDir():
-		return "", fmt.Errorf("%s is a directory, not a key file", name)
-	case info.Size() > 64<<10:
-		return "", fmt.Errorf("file %s is %d bytes, far larger than any key file; check the path", name, info.Size())
 	}
-	b, err := os.ReadFile(path)
+	defer f.Close()
+	info, err := f.Stat()
 	if err != nil {
 		return "", fmt.Errorf("cannot read file %s: %s", name, errors.Unwrap(err))
+	}
+	if kind := fileKind(info.Mode()); kind != "" {
+		return "", fmt.Errorf("%s is %s, not a key file", name, kind)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("cannot read file %s: %s", name, errors.Unwrap(err))
+	case len(b) > maxKeyFile:
+		return "", fmt.Errorf("file %s is larger than %d KiB, far larger than any key file; check the path", name, maxKeyFile>>10)
 	}
 	if len(strings.TrimSpace(string(b))) == 0 {
 		return "", fmt.Errorf("file %s is empty; if it was written from a secret, the secret is empty or not passed to this workflow (forks and Dependabot get none)", name)
 	}
 	return string(b), nil
+}
+
+// fileKind names what a file is when it is not a regular file.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsRegular():
+		return ""
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
 }
 
 func parseAge(raw string) (time.Duration, error) {

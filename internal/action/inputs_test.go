@@ -109,3 +109,79 @@ func TestReadConfig(t *testing.T) {
 		})
 	}
 }
+
+// Only a regular file of at most 64 KiB is read as a key file, and nothing
+// that is not one can hang or exhaust the read.
+func TestReadKeyFileKinds(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	write := func(name string, size int) {
+		if err := os.WriteFile(filepath.Join(ws, name), []byte(strings.Repeat("k", size)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("max", 64<<10)
+	write("over", 64<<10+1)
+	if err := os.Mkdir(filepath.Join(ws, "dir"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ name, wantErr string }{
+		{"max", ""},
+		{"over", "larger than 64 KiB"},
+		{"dir", "is a directory"},
+		{"/dev/zero", "is a device"},
+		{"/dev/null", "is a device"},
+		{"missing", "does not exist"},
+		{"/proc/self/status", ""}, // size 0, yet it holds data
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			content, err := readKeyFile(ws, tc.name)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("error %v", err)
+			case tc.wantErr == "" && content == "":
+				t.Fatal("read nothing")
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want one saying %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestMosAppsRefused(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{
+		"asc-key": "k", "asc-key-id": "ABCDE12345", "asc-issuer-id": "57246542-96fe-1a63-e053-0824d011072a",
+		"mos-url": "https://portal.example", "mos-token": "t", "mos-project": "p",
+	}
+	for name, apps := range map[string]string{
+		"bare CR":        "weather, ne\rws",
+		"escape":         "we\x1bather",
+		"line separator": "we\u2028ather",
+		"paragraph sep":  "we\u2029ather",
+		"next line":      "we\u0085ather",
+		"over 200":       strings.Repeat("a", 201),
+		"nul":            "a\x00b",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			in := map[string]string{"mos-apps": apps}
+			for k, v := range base {
+				in[k] = v
+			}
+			_, err := readConfig(func(n string) string { return in[n] }, t.TempDir())
+			if err == nil || !strings.Contains(err.Error(), "input mos-apps") {
+				t.Fatalf("error %v, want mos-apps refused", err)
+			}
+		})
+	}
+	in := map[string]string{"mos-apps": strings.Repeat("a", 200)}
+	for k, v := range base {
+		in[k] = v
+	}
+	if _, err := readConfig(func(n string) string { return in[n] }, t.TempDir()); err != nil && strings.Contains(err.Error(), "mos-apps") {
+		t.Errorf("a 200-character entry refused: %v", err)
+	}
+}

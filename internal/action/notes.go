@@ -6,33 +6,37 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mos-tools/publisher-keys/internal/ghout"
 )
 
 // GitHub shows at most this many annotations of each level per step and
 // drops the rest silently (actions/toolkit, problem-matchers.md).
 const maxAnnotations = 10
 
-// Annotation levels.
+// Annotation levels, as the seam names them.
 const (
-	levelError   = "error"
-	levelWarning = "warning"
-	levelNotice  = "notice"
+	levelError   = ghout.Error
+	levelWarning = ghout.Warning
+	levelNotice  = ghout.Notice
 )
 
 // note is one annotation as the run raised it: about one app (app and
 // platform set) or about the run.
 type note struct {
-	level, title, msg string
-	app, platform     string
+	level         ghout.Level
+	title, msg    string
+	app, platform string
 }
 
 // cause is one annotation as it is shown: the notes that say the same once
 // their app's name is taken out, with the apps they concern.
 type cause struct {
-	level, title string
-	text         string   // the message with the app's name as appMark
-	first        note     // shown as it is when it is the only note
-	apps         []appRef // the apps concerned, in the order raised
+	level ghout.Level
+	title string
+	text  string   // the message with the app's name as appMark
+	first note     // shown as it is when it is the only note
+	apps  []appRef // the apps concerned, in the order raised
 }
 
 type appRef struct{ app, platform string }
@@ -78,7 +82,7 @@ func (r *run) flush() []*cause {
 	r.notes.causes = causes
 	r.notes.mu.Unlock()
 
-	for _, level := range []string{levelError, levelWarning, levelNotice} {
+	for _, level := range []ghout.Level{levelError, levelWarning, levelNotice} {
 		all := ofLevel(causes, level)
 		shown := all
 		if len(all) > maxAnnotations {
@@ -102,9 +106,9 @@ func (r *run) flush() []*cause {
 }
 
 // overflowing is the causes of every level that has more than GitHub shows.
-func overflowing(causes []*cause) map[string][]*cause {
-	out := map[string][]*cause{}
-	for _, level := range []string{levelError, levelWarning, levelNotice} {
+func overflowing(causes []*cause) map[ghout.Level][]*cause {
+	out := map[ghout.Level][]*cause{}
+	for _, level := range []ghout.Level{levelError, levelWarning, levelNotice} {
 		if all := ofLevel(causes, level); len(all) > maxAnnotations {
 			out[level] = all
 		}
@@ -112,7 +116,7 @@ func overflowing(causes []*cause) map[string][]*cause {
 	return out
 }
 
-func ofLevel(causes []*cause, level string) []*cause {
+func ofLevel(causes []*cause, level ghout.Level) []*cause {
 	var out []*cause
 	for _, c := range causes {
 		if c.level == level {
@@ -132,7 +136,7 @@ func group(list []note) []*cause {
 		if n.app != "" {
 			text = withoutApp(n.msg, n.app)
 		}
-		key := n.level + "\x00" + n.title + "\x00" + text
+		key := string(n.level) + "\x00" + n.title + "\x00" + text
 		c := byKey[key]
 		if c == nil {
 			c = &cause{level: n.level, title: n.title, text: text, first: n}

@@ -28,7 +28,10 @@ func (r *run) playStore() *store {
 	}
 
 	key, err := playkey.Parse(cfg.playKey)
-	r.mask(playkey.SecretLines(cfg.playKey, key)...)
+	// A file is masked only once it holds a key (see appleStore).
+	if key != nil || !cfg.playKeyFromFile {
+		r.maskKey(playkey.SecretLines(cfg.playKey, key))
+	}
 	if err != nil {
 		s.intakeErr = fmt.Errorf("%s: %w", cfg.playKeySource, err)
 		return s
@@ -50,7 +53,7 @@ func (r *run) playStore() *store {
 	client := &play.Client{BaseURL: cfg.playAPIURL, Key: key, Now: r.deps.Now, Edit: cfg.playEdit, CertTransport: r.deps.Transport}
 	s.check = func(ctx context.Context) (string, error) {
 		client.HTTP = r.httpClient("Google")
-		client.OnSecret = func(secret string) { r.mask(secret) }
+		client.OnSecret = func(secret string) { r.secret(secret) }
 		res, err := client.Check(ctx, cfg.playPackages)
 		for _, pkg := range res.Packages {
 			if pkg.Warning != "" {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mos-tools/publisher-keys/internal/asckey"
+	"github.com/mos-tools/publisher-keys/internal/ghout"
 	"github.com/mos-tools/publisher-keys/internal/keysync"
 )
 
@@ -37,13 +38,15 @@ func (r *run) outputs() [][2]string {
 	uploaded := false
 	for _, s := range r.stores {
 		for _, res := range r.appResults(s) {
+			// Redacted before encoding: a mask matches the text, not its
+			// JSON escaping.
 			results = append(results, Result{
 				Platform:      s.platform,
 				App:           res.App,
 				Status:        string(res.Status),
-				HeldKeyID:     heldKeyID(res),
-				PreviousKeyID: res.Replaced,
-				Error:         rowError(s, res),
+				HeldKeyID:     r.out.Redact(heldKeyID(res)),
+				PreviousKeyID: r.out.Redact(res.Replaced),
+				Error:         r.out.Redact(rowError(s, res)),
 			})
 			uploaded = uploaded || res.Status == keysync.StatusUploaded
 		}
@@ -182,18 +185,16 @@ func fact(s *store, label string) string {
 func (r *run) writeReport() {
 	r.flush()
 	outs := r.outputs()
-	if r.deps.Getenv("GITHUB_OUTPUT") != "" {
-		for _, o := range outs {
-			r.gh.SetOutput(o[0], o[1])
-		}
-	} else {
+	if r.deps.Getenv("GITHUB_OUTPUT") == "" {
 		r.logf("outputs (GITHUB_OUTPUT is not set):")
-		for _, o := range outs {
-			r.logf("  %s=%s", o[0], o[1])
+	}
+	for _, o := range outs {
+		if err := r.out.SetOutput(o[0], o[1]); err != nil {
+			r.errorf("Cannot write the step's outputs", "%s", err)
 		}
 	}
-	if r.deps.Getenv("GITHUB_STEP_SUMMARY") != "" {
-		r.gh.AddStepSummary(r.summary())
+	if err := r.out.AppendSummary(r.summary()); err != nil {
+		r.errorf("Cannot write the step summary", "%s", err)
 	}
 }
 
@@ -289,7 +290,7 @@ func (r *run) stepFails() bool {
 // than GitHub shows: the last annotation shown points here.
 func (r *run) listOverflow(b *strings.Builder) {
 	over := overflowing(r.notes.causes)
-	for _, level := range []string{levelError, levelWarning, levelNotice} {
+	for _, level := range []ghout.Level{levelError, levelWarning, levelNotice} {
 		all := over[level]
 		if len(all) == 0 {
 			continue
@@ -329,11 +330,7 @@ func statusIcon(s keysync.Status) string {
 }
 
 // cell makes text safe inside a markdown table cell.
-func cell(s string) string {
-	s = oneLine(s)
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return s
-}
+func cell(s string) string { return ghout.Cell(s) }
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")

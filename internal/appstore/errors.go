@@ -10,10 +10,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
+
+	cleaner "github.com/mos-tools/publisher-keys/internal/redact"
 )
 
 // ErrorObject is one entry of the errors array in Apple's JSON:API error
@@ -319,32 +320,6 @@ func (e *ResponseError) Error() string {
 		e.Status, e.Problem)
 }
 
-// clean makes text from a response fit for a one-line message: control
-// characters become spaces, credential-like runs are redacted (a server that
-// quotes part of the token must not leak it), and the text is cut to at most
-// n runes.
-func clean(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
-	s = credentialRun.ReplaceAllStringFunc(s, func(run string) string {
-		if strings.ContainsAny(run, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(run, "abcdefghijklmnopqrstuvwxyz") &&
-			strings.ContainsAny(run, "0123456789") {
-			return "[redacted]"
-		}
-		return run
-	})
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n]) + "…"
-	}
-	return s
-}
-
-// credentialRun matches what could be part of a JWT or a key in base64;
-// clean redacts those that mix upper case, lower case and digits, as encoded
-// secrets do and Apple's codes, IDs and words do not.
-var credentialRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{24,}`)
+// clean makes text from a response fit for a one-line message, with the
+// action's one cleaner.
+func clean(s string, n int) string { return cleaner.Clean(s, n) }

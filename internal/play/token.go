@@ -11,10 +11,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mos-tools/publisher-keys/internal/redact"
 
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
@@ -297,33 +298,8 @@ func (t *assertionTransport) result() exchange {
 	return t.last
 }
 
-// clean shortens text from a remote answer and drops control characters,
-// so it cannot break a log line or an annotation, and credential-like runs,
-// so a server that quotes (part of) an assertion or token leaks nothing.
-func clean(s string, limit int) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, strings.TrimSpace(s))
-	s = credentialRun.ReplaceAllStringFunc(s, func(run string) string {
-		if strings.ContainsAny(run, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") && strings.ContainsAny(run, "abcdefghijklmnopqrstuvwxyz") &&
-			strings.ContainsAny(run, "0123456789") {
-			return "[redacted]"
-		}
-		return run
-	})
-	if len(s) > limit {
-		s = strings.ToValidUTF8(s[:limit], "") + "…"
-	}
-	return s
-}
-
-// credentialRun matches what could be part of a JWT, an access token or a
-// key in base64; clean redacts those that mix upper case, lower case and
-// digits, as encoded secrets do and Google's words, codes and numbers do not.
-var credentialRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{24,}`)
+// clean shortens text from a remote answer with the action's one cleaner.
+func clean(s string, limit int) string { return redact.Clean(s, limit) }
 
 func host(raw string) string {
 	if u, err := url.Parse(raw); err == nil && u.Host != "" {

@@ -469,6 +469,13 @@ func checkTokenURI(s string) (string, error) {
 		where, GoogleTokenURI))
 }
 
+// ValidClientEmail reports whether s has the shape accepted as client_email.
+func ValidClientEmail(s string) bool { return emailRe.MatchString(s) }
+
+// ValidPrivateKeyID reports whether s has the shape accepted as
+// private_key_id.
+func ValidPrivateKeyID(s string) bool { return keyIDRe.MatchString(s) }
+
 var hostRe = regexp.MustCompile(`^[A-Za-z0-9.\-:\[\]]{1,100}$`)
 
 // canonical writes the key file in Google's field order, with the

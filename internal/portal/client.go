@@ -13,12 +13,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/mos-tools/publisher-keys/internal/asckey"
 	"github.com/mos-tools/publisher-keys/internal/httpx"
+	"github.com/mos-tools/publisher-keys/internal/playkey"
 	"github.com/mos-tools/publisher-keys/internal/version"
 )
 
@@ -163,7 +166,9 @@ func decodeIOS(op call, status int, body []byte) (*IOSKey, error) {
 	if err := decodeRecord(body, &w); err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
-	at, err := checkRecord("keyId", w.KeyID, "issuerId", w.IssuerID, w.Fingerprint, w.UploadedAt)
+	at, err := checkRecord(w.Fingerprint, w.UploadedAt,
+		field{"keyId", w.KeyID, isKeyID, "10 upper-case letters and digits"},
+		field{"issuerId", w.IssuerID, isIssuerID, "a UUID"})
 	if err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
@@ -175,30 +180,47 @@ func decodeAndroid(op call, status int, body []byte) (*AndroidKey, error) {
 	if err := decodeRecord(body, &w); err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
-	at, err := checkRecord("privateKeyId", w.PrivateKeyID, "clientEmail", w.ClientEmail, w.Fingerprint, w.UploadedAt)
+	at, err := checkRecord(w.Fingerprint, w.UploadedAt,
+		field{"privateKeyId", w.PrivateKeyID, playkey.ValidPrivateKeyID, "1 to 128 letters, digits, dots, dashes and underscores"},
+		field{"clientEmail", w.ClientEmail, playkey.ValidClientEmail, "an e-mail address"})
 	if err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
 	return &AndroidKey{ClientEmail: w.ClientEmail, PrivateKeyID: w.PrivateKeyID, Fingerprint: w.Fingerprint, UploadedAt: at}, nil
 }
 
-// checkRecord checks the fields a key record of either store must have: its
-// key ID and its owner (the Issuer ID, the client email; named idField and
-// ownerField on the wire) and its fingerprint. It returns the record's
-// uploadedAt. Without the owner the action could not tell the right key
-// filed under the wrong team from the right key, so a record without one
-// breaks the contract rather than counting as drift on every run.
-func checkRecord(idField, id, ownerField, owner, fingerprint, uploadedAt string) (time.Time, error) {
-	switch {
-	case id == "":
-		return time.Time{}, fmt.Errorf("the key record has no %s", idField)
-	case owner == "":
-		return time.Time{}, fmt.Errorf("the key record has no %s", ownerField)
-	case !strings.HasPrefix(fingerprint, "SHA256:"):
-		return time.Time{}, errors.New(`the key record has no fingerprint of the form "SHA256:…"`)
+// field is one field of a key record, with the contract's shape of it.
+type field struct {
+	name, value string
+	valid       func(string) bool
+	shape       string // the shape, for the error: the value is never quoted
+}
+
+// checkRecord checks every field of a key record against the contract's
+// shapes (docs/mos-portal-contract.md), the same rules the key intake
+// applies, before any of it is used or printed. It returns the record's
+// uploadedAt. Without the owner (the Issuer ID, the client email) the action
+// could not tell the right key filed under the wrong team from the right
+// key, so a record without one breaks the contract rather than counting as
+// drift on every run. An error names the field, never its value: a hostile
+// portal could put anything in it.
+func checkRecord(fingerprint, uploadedAt string, fields ...field) (time.Time, error) {
+	fields = append(fields, field{"fingerprint", fingerprint, fingerprintShape.MatchString, `"SHA256:" and 43 base64 characters`})
+	for _, f := range fields {
+		switch {
+		case f.value == "":
+			return time.Time{}, fmt.Errorf("the key record has no %s", f.name)
+		case !f.valid(f.value):
+			return time.Time{}, fmt.Errorf("the key record's %s is not %s", f.name, f.shape)
+		}
 	}
 	return parseTime(uploadedAt)
 }
+
+var fingerprintShape = regexp.MustCompile(`^SHA256:[A-Za-z0-9+/]{43}$`)
+
+func isKeyID(s string) bool    { return asckey.CheckKeyID(s) == nil }
+func isIssuerID(s string) bool { return asckey.CheckIssuerID(s) == nil }
 
 // decodeRecord unmarshals a 2xx body. Its errors describe the problem
 // without quoting the body: a portal that echoed an upload would otherwise
@@ -376,13 +398,15 @@ func (op call) unexpected(status int, detail string) *APIError {
 	return op.apiError(status, "", "", detail)
 }
 
-// describeLocation names a redirect target without its query, fragment or
-// credentials, which might carry a token.
+// describeLocation names a redirect target by its scheme and host only: its
+// path, query, fragment or credentials might carry the token.
 func describeLocation(loc string) string {
 	u, err := url.Parse(loc)
-	if loc == "" || err != nil {
+	switch {
+	case loc == "" || err != nil:
 		return "an unnamed location"
+	case u.Host == "":
+		return "a path on the same host"
 	}
-	u.User, u.RawQuery, u.Fragment, u.RawFragment, u.ForceQuery = nil, "", "", "", false
-	return sanitize(u.String(), 120, nil)
+	return sanitize(u.Scheme+"://"+u.Host, 120, nil)
 }

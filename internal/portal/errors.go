@@ -7,11 +7,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"syscall"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/mos-tools/publisher-keys/internal/redact"
 )
 
 // Error codes of contract v1.
@@ -320,61 +319,13 @@ func (e *IDError) Error() string {
 	return fmt.Sprintf("%s has the identifier %q, which cannot name a project or app in a URL: give the identifier as it appears in mos.portal.", e.Input, e.Value)
 }
 
-// longRun matches runs that could be key material or a token; looksSecret
-// then keeps the ones that mix upper case, lower case and digits, as base64
-// and random tokens do, while paths, hex IDs and UUIDs stay readable.
-var longRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{24,}`)
-
-func looksSecret(run string) bool {
-	return strings.ContainsAny(run, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") &&
-		strings.ContainsAny(run, "abcdefghijklmnopqrstuvwxyz") &&
-		strings.ContainsAny(run, "0123456789")
-}
-
-// sanitize makes text from the portal safe and short enough for a log line:
-// no PEM blocks, no secret the client knows of, no long base64 runs, no
-// control characters or line breaks, at most limit runes.
+// sanitize makes text from the portal safe and short enough for a log line,
+// with the action's one cleaner.
 func sanitize(s string, limit int, secrets []string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if i := strings.Index(s, "-----BEGIN"); i >= 0 {
-		s = s[:i] + "[redacted]"
-	}
-	s = redactSecrets(s, secrets)
-	s = longRun.ReplaceAllStringFunc(s, func(run string) string {
-		if looksSecret(run) {
-			return "[redacted]"
-		}
-		return run
-	})
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r) || !unicode.IsPrint(r)
-	}), " ")
-	if utf8.RuneCountInString(s) > limit {
-		s = string([]rune(s)[:limit]) + "…"
-	}
-	return s
+	return redact.Clean(s, limit, secrets...)
 }
 
-// redactSecrets replaces every secret in s, and every line of a multi-line
-// secret (a PEM, a JSON key file, also with its newlines escaped as \n), so
-// a portal quoting part of an upload does not leak it either.
-func redactSecrets(s string, secrets []string) string {
-	var parts []string
-	for _, secret := range secrets {
-		parts = append(parts, secret)
-		for _, line := range strings.FieldsFunc(strings.ReplaceAll(secret, `\n`, "\n"), func(r rune) bool { return r == '\n' || r == '\r' }) {
-			if line = strings.TrimSpace(line); len(line) >= 16 && !strings.HasPrefix(line, "-----") {
-				parts = append(parts, line)
-			}
-		}
-	}
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			s = strings.ReplaceAll(s, p, "[redacted]")
-		}
-	}
-	return s
-}
+func redactSecrets(s string, secrets []string) string { return redact.Secrets(s, secrets...) }
 
 // redactErr keeps the chain of err for errors.Is while dropping any secret
 // from its text. Transport errors quote URLs, never headers or bodies, so

@@ -6,6 +6,8 @@ package fault
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -35,12 +37,15 @@ const (
 // requests through before the faults queued after it apply.
 type Fault struct {
 	Kind       Kind
-	Status     int           // Status: the status code (default 503)
-	RetryAfter string        // Status: the Retry-After header, if any
-	Body       string        // Status: the body (default: a JSON error)
-	Delay      time.Duration // Trickle: the pause between bytes (default 200ms)
-	Size       int           // Huge: the body size (default 8 MiB)
-	Location   string        // Redirect: the target (default another loopback host)
+	Status     int    // Status: the status code (default 503)
+	RetryAfter string // Status: the Retry-After header, if any
+	Body       string // Status: the body (default: a JSON error); see EchoToken and EchoBody
+	// Reason, if set, is the reason phrase of a Status answer, written raw
+	// (a hostile server's text, control characters included).
+	Reason   string
+	Delay    time.Duration // Trickle: the pause between bytes (default 200ms)
+	Size     int           // Huge: the body size (default 8 MiB)
+	Location string        // Redirect: the target (default another loopback host)
 	// Through passes the request to the service first, so that a PUT is
 	// applied, and then plays Status, Drop, Hang or Malformed in place of
 	// its answer: the write happened, the answer is lost. (Reset, Trickle
@@ -50,6 +55,24 @@ type Fault struct {
 	Times int
 	// Method and PathPrefix restrict which requests match; empty matches all.
 	Method, PathPrefix string
+}
+
+// In a Status Body, EchoToken stands for the request's bearer token and
+// EchoBody for its body, each cut into pieces of EchoPiece characters
+// separated by " / ": a service that quotes what it was sent, in parts.
+const (
+	EchoToken = "{echo-token}"
+	EchoBody  = "{echo-body}"
+	EchoPiece = 20
+)
+
+func pieces(s string) string {
+	var out []string
+	for len(s) > EchoPiece {
+		out = append(out, s[:EchoPiece])
+		s = s[EchoPiece:]
+	}
+	return strings.Join(append(out, s), " / ")
 }
 
 func (f Fault) matches(r *http.Request) bool {
@@ -193,6 +216,15 @@ func (i *Injector) play(f Fault, h http.Handler, w http.ResponseWriter, r *http.
 		if body == "" {
 			body = `{"error":{"code":"injected","message":"injected fault ` + strconv.Itoa(status) + `"}}`
 		}
+		if strings.Contains(body, EchoToken) || strings.Contains(body, EchoBody) {
+			token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			sent, _ := io.ReadAll(r.Body)
+			body = strings.NewReplacer(EchoToken, pieces(token), EchoBody, pieces(string(sent))).Replace(body)
+		}
+		if f.Reason != "" {
+			rawAnswer(w, status, f.Reason, f.RetryAfter, body)
+			return
+		}
 		if f.RetryAfter != "" {
 			w.Header().Set("Retry-After", f.RetryAfter)
 		}
@@ -293,6 +325,26 @@ func copyHeader(dst, src http.Header) {
 	for k, v := range src {
 		dst[k] = append([]string(nil), v...)
 	}
+}
+
+// rawAnswer writes a whole HTTP/1.1 answer by hand, with reason as its
+// reason phrase, and closes the connection.
+func rawAnswer(w http.ResponseWriter, status int, reason, retryAfter, body string) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	defer conn.Close()
+	fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n", status, reason, len(body))
+	if retryAfter != "" {
+		fmt.Fprintf(buf, "Retry-After: %s\r\n", retryAfter)
+	}
+	fmt.Fprintf(buf, "\r\n%s", body)
+	_ = buf.Flush()
 }
 
 // closeConn drops the client connection without a well-formed answer.
