@@ -55,8 +55,10 @@ func TestRunWideFailureOnce(t *testing.T) {
 		stores int      // stores given: 1 (Apple) or 2 (Apple and Play)
 	}{
 		{
-			name:  "a wrong mos-token, 24 apps",
-			in:    func(p *playWorld) map[string]string { return p.inputs(map[string]string{"mos-token": "mos_wrong_token_0a1b2c3d"}) },
+			name: "a wrong mos-token, 24 apps",
+			in: func(p *playWorld) map[string]string {
+				return p.inputs(map[string]string{"mos-token": "mos_wrong_token_0a1b2c3d"})
+			},
 			title: "mos.portal rejected the token",
 			says:  []string{"Check the mos-token secret", "Apps affected (24): app-00, app-01"},
 			row:   "mos.portal rejected the token (401 unauthorized: missing or invalid bearer token).", stores: 1,
