@@ -93,16 +93,31 @@ func (r *run) flush() []*cause {
 		}
 		if len(shown) < len(all) {
 			rest := all[len(shown):]
-			titles := make([]string, len(rest))
-			for i, c := range rest {
-				titles[i] = c.title
-			}
 			r.emit(level, fmt.Sprintf("… and %d more", len(rest)),
 				fmt.Sprintf("GitHub shows at most %d %s annotations per step: the step summary lists all %d %ss of this run. Not shown here: %s.",
-					maxAnnotations, level, len(all), level, strings.Join(titles, "; ")))
+					maxAnnotations, level, len(all), level, titleCounts(rest)))
 		}
 	}
 	return causes
+}
+
+// titleCounts names the causes by title, once each, with how many share
+// it: "Unexpected answer from mos.portal (4 causes); Timed out".
+func titleCounts(causes []*cause) string {
+	var titles []string
+	n := map[string]int{}
+	for _, c := range causes {
+		if n[c.title] == 0 {
+			titles = append(titles, c.title)
+		}
+		n[c.title]++
+	}
+	for i, t := range titles {
+		if n[t] > 1 {
+			titles[i] = fmt.Sprintf("%s (%d causes)", t, n[t])
+		}
+	}
+	return strings.Join(titles, "; ")
 }
 
 // overflowing is the causes of every level that has more than GitHub shows.
