@@ -4,11 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -295,4 +300,60 @@ func slicesContainsSuffix(list []string, suffix string) bool {
 		}
 	}
 	return false
+}
+
+// TestSummaryHeadline checks the summary's first line: verdict, mode, the
+// apps by status and the duration, from the injected clock at the start
+// and at the end of the run.
+func TestSummaryHeadline(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		prepare func(t *testing.T, w *world)
+		extra   map[string]string
+		want    string
+	}{
+		{name: "a sync that uploads one key",
+			prepare: func(t *testing.T, w *world) {
+				w.portal.SetIOSKey(project, "weather", newKeyRecord(t, w))
+				w.portal.SetIOSKey(project, "news", newKeyRecord(t, w))
+			},
+			want: "✅ sync: 1 uploaded, 2 unchanged · 1.2 s"},
+		{name: "a check that finds drift fails",
+			prepare: func(t *testing.T, w *world) { w.portal.SetIOSKey(project, "weather", newKeyRecord(t, w)) },
+			extra:   map[string]string{"mode": "check"},
+			want:    "❌ check: 1 in-sync, 2 drift · 1.2 s"},
+		{name: "refused inputs",
+			extra: map[string]string{"timeout": "soon"},
+			want:  "❌ sync: the inputs were refused · 1.2 s"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := setup(t)
+			if tc.prepare != nil {
+				tc.prepare(t, w)
+			}
+			env := map[string]string{"GITHUB_STEP_SUMMARY": filepath.Join(t.TempDir(), "summary"), "GITHUB_WORKSPACE": w.workspace}
+			for k, v := range w.inputs(tc.extra) {
+				env["INPUT_"+strings.ToUpper(k)] = v
+			}
+			// The first reading is the start; every later one is 1.2 s on.
+			var started atomic.Bool
+			now := func() time.Time {
+				if started.Swap(true) {
+					return fixedNow.Add(1200 * time.Millisecond)
+				}
+				return fixedNow
+			}
+			_ = action.Run(t.Context(), action.Deps{Getenv: func(k string) string { return env[k] }, Stdout: io.Discard, Now: now})
+			summary, err := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "## mos. publisher keys\n\n" + tc.want + "\n\n"; !strings.HasPrefix(string(summary), want) {
+				t.Errorf("the summary opens\n%.120s\nwant\n%s", summary, want)
+			}
+		})
+	}
 }
