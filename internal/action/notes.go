@@ -2,6 +2,7 @@ package action
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -179,6 +180,8 @@ func (c *cause) message() string {
 }
 
 // appList names the apps by platform: "weather, news (ios); weather (android)".
+// The stores run side by side, so the platforms come in a fixed order (iOS
+// first, as the stores are listed), the apps in each as mos-apps lists them.
 func (c *cause) appList() string {
 	var platforms []string
 	byPlatform := map[string][]string{}
@@ -188,11 +191,22 @@ func (c *cause) appList() string {
 		}
 		byPlatform[a.platform] = append(byPlatform[a.platform], a.app)
 	}
+	slices.SortStableFunc(platforms, func(a, b string) int { return platformRank(a) - platformRank(b) })
 	parts := make([]string, len(platforms))
 	for i, p := range platforms {
 		parts[i] = fmt.Sprintf("%s (%s)", strings.Join(byPlatform[p], ", "), p)
 	}
 	return strings.Join(parts, "; ")
+}
+
+func platformRank(p string) int {
+	switch p {
+	case "ios":
+		return 0
+	case "android":
+		return 1
+	}
+	return 2
 }
 
 // withoutApp replaces app's name in msg, quoted or as a word of its own,

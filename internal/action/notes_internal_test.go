@@ -52,11 +52,11 @@ func TestGroup(t *testing.T) {
 		{"one app keeps its prefix",
 			[]note{{level: levelError, title: title, msg: "rejected.", app: "weather", platform: "ios"}},
 			[]string{"app weather (ios): rejected."}},
-		{"the same cause across both stores is one, naming the apps",
+		{"the same cause across both stores is one, naming the apps, iOS first",
 			[]note{
+				{level: levelError, title: title, msg: "rejected.", app: "weather", platform: "android"},
 				{level: levelError, title: title, msg: "rejected.", app: "weather", platform: "ios"},
 				{level: levelError, title: title, msg: "rejected.", app: "news", platform: "ios"},
-				{level: levelError, title: title, msg: "rejected.", app: "weather", platform: "android"},
 			},
 			[]string{"rejected. Apps affected (3): weather, news (ios); weather (android)."}},
 		{"messages that differ beyond the app's name are two causes",
