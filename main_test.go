@@ -213,7 +213,7 @@ func TestEndToEnd(t *testing.T) {
 	failedRows := func(how string) string {
 		var rows []string
 		for _, app := range []string{"weather", "news"} {
-			rows = append(rows, `{"platform":"ios","app":"`+app+`","status":"failed","previousKeyId":"",`+
+			rows = append(rows, `{"platform":"ios","app":"`+app+`","status":"failed","heldKeyId":"","previousKeyId":"",`+
 				`"error":"the App Store Connect key failed its check`+how+`, so nothing was written to app `+app+`; the key's error annotation says why"}`)
 		}
 		return "[" + strings.Join(rows, ",") + "]"
@@ -244,7 +244,7 @@ func TestEndToEnd(t *testing.T) {
 			wantCode:    1,
 			wantOutputs: map[string]string{"valid": "false", "uploaded": "false", "asc-previous-key-id": "", "results": failedRows("")},
 			wantLog:     []*regexp.Regexp{regexp.MustCompile(`(?m)^::error title=App Store Connect rejected the key \(401 NOT_AUTHORIZED\)::.*E2EKEY0002`)},
-			wantSummary: []string{"| weather | ❌ failed |  | the App Store Connect key failed its check, so nothing was written to app weather;"},
+			wantSummary: []string{"| weather | ❌ failed |  |  | the App Store Connect key failed its check, so nothing was written to app weather;"},
 			wantErrors:  1,
 		},
 		{
@@ -253,7 +253,7 @@ func TestEndToEnd(t *testing.T) {
 			wantCode:    1,
 			wantOutputs: map[string]string{"valid": "false", "uploaded": "false", "asc-previous-key-id": "", "results": failedRows(" (refused before any request)")},
 			wantLog:     []*regexp.Regexp{regexp.MustCompile(`(?m)^::error title=App Store Connect key is truncated or corrupt::`)},
-			wantSummary: []string{"| news | ❌ failed |  | the App Store Connect key failed its check (refused before any request), so nothing was written to app news;"},
+			wantSummary: []string{"| news | ❌ failed |  |  | the App Store Connect key failed its check (refused before any request), so nothing was written to app news;"},
 			wantErrors:  1,
 		},
 	}

@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -102,12 +103,15 @@ func (r *run) reportApps(s *store) {
 		line := fmt.Sprintf("%s app %s: %s", s.name, res.App, res.Status)
 		switch res.Status {
 		case keysync.StatusFailed:
-			r.annotate(res.Err, fmt.Sprintf("app %s (%s)", res.App, s.platform))
+			r.annotate(res.Err, res.App, s.platform)
 		case keysync.StatusDrift:
-			r.errorf(fmt.Sprintf("%s key drift in mos.portal", s.name), "%s", driftMessage(s, res))
+			r.appErrorf(res.App, s.platform, fmt.Sprintf("%s key drift in mos.portal", s.name), "%s", driftMessage(s, res))
+			// What the app holds, not what it "previously" held: nothing
+			// was replaced.
+			line += ": " + strings.Replace(keysync.DescribeHeld(res.Before, s.want), "holds key ", "holds ", 1)
 		}
 		if res.Replaced != "" {
-			line += " (previously " + res.Replaced + ")"
+			line += " (replaced " + res.Replaced + ")"
 		}
 		if res.Recovered != nil {
 			line += "; the upload's answer was unusable, reading the key back showed it stored"
