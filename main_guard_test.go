@@ -13,14 +13,14 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
 )
 
-// TestBinaryTeamGuard is issue 15 through the built binary: mos.portal app
+// TestTeamGuard is issue 15 end to end: mos.portal app
 // weather holds team A's key, and a workflow runs with the valid key of
 // team B (the run's key here; a swapped matrix entry). Without proof that
 // the key serves the app, sync and force refuse it and write nothing; with
 // asc-bundle-ids (play-package-names) naming an app team B sees, it
 // replaces team A's key, and the notice says to revoke that key only if no
 // other app uses it.
-func TestBinaryTeamGuard(t *testing.T) {
+func TestTeamGuard(t *testing.T) {
 	t.Parallel()
 	keys := keysForLeakTest(t)
 	teamA, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader) // team A's key, held by weather
@@ -98,7 +98,7 @@ func TestBinaryTeamGuard(t *testing.T) {
 
 			for _, mode := range []string{"sync", "force"} {
 				in["mode"] = mode
-				out := runBinary(t, nil, in)
+				out := runMain(t, nil, in)
 				assertNothingLeaks(t, out, keys.ecPEM, secrets...)
 				if out.code != 1 {
 					t.Fatalf("%s without %s: exit %d, want 1\n%s", mode, tc.proof, out.code, out.stdout)
@@ -126,7 +126,7 @@ func TestBinaryTeamGuard(t *testing.T) {
 			}
 
 			in["mode"], in[tc.proof] = "sync", tc.proven
-			out := runBinary(t, nil, in)
+			out := runMain(t, nil, in)
 			assertNothingLeaks(t, out, keys.ecPEM, secrets...)
 			if out.code != 0 {
 				t.Fatalf("sync with %s: exit %d, want 0\n%s", tc.proof, out.code, out.stdout)

@@ -12,13 +12,13 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
 )
 
-// TestBinaryOwnerDrift is issue 8 §2 through the built binary: an app that
+// TestOwnerDrift is issue 8 §2 end to end: an app that
 // holds the right key under a wrong owner (the Issuer ID of another team,
 // or a service-account JSON whose client_email was edited) is drift in
 // check mode, with the message naming the field and both values, and is
 // uploaded in sync mode, after which it holds the key as checked and the
 // next run leaves it unchanged.
-func TestBinaryOwnerDrift(t *testing.T) {
+func TestOwnerDrift(t *testing.T) {
 	t.Parallel()
 	keys := keysForLeakTest(t)
 	const (
@@ -80,7 +80,7 @@ func TestBinaryOwnerDrift(t *testing.T) {
 			secrets := []string{in["mos-token"], in["asc-key"], in["play-service-account"]}
 
 			in["mode"] = "check"
-			out := runBinary(t, nil, in)
+			out := runMain(t, nil, in)
 			assertNothingLeaks(t, out, keys.ecPEM, secrets...)
 			if out.code != 1 {
 				t.Fatalf("check: exit %d, want 1 (drift)\n%s", out.code, out.stdout)
@@ -99,7 +99,7 @@ func TestBinaryOwnerDrift(t *testing.T) {
 			t.Logf("drift as a user sees it: ::error title=%s::%s", tc.title, drift[1])
 
 			in["mode"] = "sync"
-			out = runBinary(t, nil, in)
+			out = runMain(t, nil, in)
 			assertNothingLeaks(t, out, keys.ecPEM, secrets...)
 			if out.code != 0 {
 				t.Fatalf("sync: exit %d, want 0\n%s", out.code, out.stdout)
@@ -112,7 +112,7 @@ func TestBinaryOwnerDrift(t *testing.T) {
 				t.Errorf("sync: no notice that the record was corrected and the key in use must stay:\n%s", out.stdout)
 			}
 
-			out = runBinary(t, nil, in)
+			out = runMain(t, nil, in)
 			if out.code != 0 {
 				t.Fatalf("second sync: exit %d, want 0\n%s", out.code, out.stdout)
 			}

@@ -34,6 +34,10 @@ type Deps struct {
 	// Transport, if set, replaces the HTTP transport of every client; tests
 	// and the sandbox leave it nil.
 	Transport http.RoundTripper
+	// RetryWaitMin and RetryWaitMax, if set, bound the backoff between
+	// retries (default httpx's 250ms to 5s), so tests retry in milliseconds.
+	// A Retry-After from the server is honoured whatever they say.
+	RetryWaitMin, RetryWaitMax time.Duration
 }
 
 // ErrFailed is returned when the run reported a failure through annotations:

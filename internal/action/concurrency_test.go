@@ -108,10 +108,12 @@ func runTimed(t *testing.T, workspace string, in map[string]string, rt http.Roun
 	}
 	stdout := &firstLogLine{}
 	err := action.Run(t.Context(), action.Deps{
-		Getenv:    func(k string) string { return env[k] },
-		Stdout:    stdout,
-		Now:       func() time.Time { return fixedNow },
-		Transport: rt,
+		Getenv:       func(k string) string { return env[k] },
+		Stdout:       stdout,
+		Now:          func() time.Time { return fixedNow },
+		Transport:    rt,
+		RetryWaitMin: retryWaitMin,
+		RetryWaitMax: retryWaitMax,
 	})
 	elapsed := time.Since(stdout.at)
 	outputs, rerr := action.ReadOutputFile(env["GITHUB_OUTPUT"])

@@ -158,6 +158,8 @@ func (r *run) httpClient(service string) *retryablehttp.Client {
 		UserAgent:      version.UserAgent(),
 		Transport:      r.deps.Transport,
 		AttemptTimeout: min(30*time.Second, r.cfg.timeout),
+		WaitMin:        r.deps.RetryWaitMin,
+		WaitMax:        r.deps.RetryWaitMax,
 		Now:            r.deps.Now,
 		Log:            func(msg string) { r.logf("%s", msg) },
 	})
