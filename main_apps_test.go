@@ -34,9 +34,9 @@ func TestBinaryAppRecords(t *testing.T) {
 			name: `mos-apps "*" with two teams: the other team's app is skipped`,
 			in:   map[string]string{"mos-apps": "*"},
 			want: []action.Result{
-				{Platform: "ios", App: "news", Status: "uploaded"},
+				{Platform: "ios", App: "news", Status: "uploaded", HeldKeyID: "E2EKEY0001"},
 				{Platform: "ios", App: "radio", Status: "skipped", Error: "bundle ID com.other.radio is not visible to key E2EKEY0001: another team's app, left as it is"},
-				{Platform: "ios", App: "weather", Status: "uploaded"},
+				{Platform: "ios", App: "weather", Status: "uploaded", HeldKeyID: "E2EKEY0001"},
 			},
 			puts: map[string]int{"weather": 1, "news": 1, "radio": 0},
 		},
@@ -45,8 +45,8 @@ func TestBinaryAppRecords(t *testing.T) {
 			in:       map[string]string{"mos-apps": "weather\nradio"},
 			wantCode: 1,
 			want: []action.Result{
-				{Platform: "ios", App: "weather", Status: "uploaded"},
-				{Platform: "ios", App: "radio", Status: "failed", Error: "app radio is bundle ID com.other.radio in mos.portal, which App Store Connect key E2EKEY0001 (Issuer ID 5e2e5e2e-0000-4000-8000-000000000001) cannot see, so nothing was written to it: the app belongs to another team, or the key's team has no access to it; remove the app from mos-apps or use its team's key"},
+				{Platform: "ios", App: "weather", Status: "uploaded", HeldKeyID: "E2EKEY0001"},
+				{Platform: "ios", App: "radio", Status: "failed", Error: "app radio is bundle ID com.other.radio in mos.portal, which App Store Connect key E2EKEY0001 (Issuer ID 5e2e5e2e-0000-4000-8000-000000000001) cannot see, so nothing was written to it."},
 			},
 			wantNotes: []string{"App not visible to the App Store Connect key"},
 			puts:      map[string]int{"weather": 1, "radio": 0},
@@ -55,8 +55,8 @@ func TestBinaryAppRecords(t *testing.T) {
 			name:    "a portal without records: named apps as before, said once",
 			prepare: func(e *e2e) { e.portal.SetNoAppRecords(true) },
 			want: []action.Result{
-				{Platform: "ios", App: "weather", Status: "uploaded"},
-				{Platform: "ios", App: "news", Status: "uploaded"},
+				{Platform: "ios", App: "weather", Status: "uploaded", HeldKeyID: "E2EKEY0001"},
+				{Platform: "ios", App: "news", Status: "uploaded", HeldKeyID: "E2EKEY0001"},
 			},
 			wantLog: []string{"mos.portal keeps no app records (contract v1.1): the bundle IDs of the apps are not checked"},
 			puts:    map[string]int{"weather": 1, "news": 1},
@@ -100,7 +100,7 @@ func TestBinaryAppRecords(t *testing.T) {
 				in[k] = v
 			}
 
-			out := runBinary(t, nil, in)
+			out := runBinary(t, "", nil, in)
 			if out.code != tc.wantCode {
 				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", out.code, tc.wantCode, out.stdout, out.stderr)
 			}
@@ -110,7 +110,7 @@ func TestBinaryAppRecords(t *testing.T) {
 			}
 			for i := range got {
 				if tc.wantNotes != nil && tc.want[i].Error == "" && got[i].Status == "failed" {
-					got[i].Error = "" // the records' reason; the annotation is checked below
+					got[i].Error = "" // the records' reason, checked below
 				}
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {

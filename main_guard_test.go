@@ -13,14 +13,14 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
 )
 
-// TestBinaryTeamGuard is issue 15 through the built binary: mos.portal app
+// TestTeamGuard is issue 15 end to end: mos.portal app
 // weather holds team A's key, and a workflow runs with the valid key of
 // team B (the run's key here; a swapped matrix entry). Without proof that
 // the key serves the app, sync and force refuse it and write nothing; with
 // asc-bundle-ids (play-package-names) naming an app team B sees, it
 // replaces team A's key, and the notice says to revoke that key only if no
 // other app uses it.
-func TestBinaryTeamGuard(t *testing.T) {
+func TestTeamGuard(t *testing.T) {
 	t.Parallel()
 	keys := keysForLeakTest(t)
 	teamA, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader) // team A's key, held by weather
@@ -43,7 +43,8 @@ func TestBinaryTeamGuard(t *testing.T) {
 		proven   string // its value: an app the run's team sees
 		title    string
 		says     []string // the refusal names both owners and the proof
-		heldID   string
+		heldID   string   // the other team's key, which the app keeps
+		newID    string   // the run's key, which a proven sync uploads
 		notice   string
 	}{
 		{
@@ -59,10 +60,10 @@ func TestBinaryTeamGuard(t *testing.T) {
 			inputs: func(w *leakWorld) map[string]string { return w.appleInputs(keys.ecPEM) },
 			proof:  "asc-bundle-ids", proven: leakBundleID,
 			title: "Key of another team",
-			says: []string{"app weather (ios): app weather holds key TEAMAKEY01 of another team (Issuer ID a11ce000…)",
+			says: []string{"app weather (ios): mos.portal holds key TEAMAKEY01 of another team (Issuer ID a11ce000…)",
 				"this run's key LEAKKEY001 belongs to Issuer ID 1ea51ea5…", "nothing was written",
 				"give the app's bundle ID in asc-bundle-ids, or check the workflow's matrix entry"},
-			heldID: teamAKeyID,
+			heldID: teamAKeyID, newID: leakKeyID,
 			notice: "Key TEAMAKEY01 is of another team: once releases work with the new key, and only if no other app uses it, revoke the old key",
 		},
 		{
@@ -78,10 +79,10 @@ func TestBinaryTeamGuard(t *testing.T) {
 			inputs: func(w *leakWorld) map[string]string { return w.playInputs(w.playJSON) },
 			proof:  "play-package-names", proven: leakPackage,
 			title: "Key of another service account",
-			says: []string{"app weather (android): app weather holds key 0a0a0a0a… of another service account (client email " + teamAEmail + ")",
+			says: []string{"app weather (android): mos.portal holds key 0a0a0a0a… of another service account (client email " + teamAEmail + ")",
 				"this run's key 4f1c2d3e… belongs to client email " + leakEmail, "nothing was written",
 				"give the app's package name in play-package-names, or check the workflow's matrix entry"},
-			heldID: teamAPlayID,
+			heldID: teamAPlayID, newID: leakPlayKey,
 			notice: "Key " + teamAPlayID + " is of another service account: once releases work with the new key, and only if no other app uses it, delete the old key",
 		},
 	}
@@ -97,7 +98,7 @@ func TestBinaryTeamGuard(t *testing.T) {
 
 			for _, mode := range []string{"sync", "force"} {
 				in["mode"] = mode
-				out := runBinary(t, nil, in)
+				out := runMain(t, nil, in)
 				assertNothingLeaks(t, out, keys.ecPEM, secrets...)
 				if out.code != 1 {
 					t.Fatalf("%s without %s: exit %d, want 1\n%s", mode, tc.proof, out.code, out.stdout)
@@ -111,8 +112,10 @@ func TestBinaryTeamGuard(t *testing.T) {
 						t.Errorf("%s: the error does not say %q: %s", mode, s, line)
 					}
 				}
+				// The row has the first sentence of the annotation.
 				msg := strings.TrimPrefix(line[strings.Index(line, "::app ")+2:], "app weather ("+tc.platform+"): ")
-				wantResult(t, mode, out, action.Result{Platform: tc.platform, App: leakApp, Status: "failed", Error: msg})
+				lead := msg[:strings.Index(msg, "nothing was written.")+len("nothing was written.")]
+				wantResult(t, mode, out, action.Result{Platform: tc.platform, App: leakApp, Status: "failed", HeldKeyID: tc.heldID, Error: lead})
 				if got := tc.held(w); got != held {
 					t.Errorf("%s: mos.portal changed from %+v to %+v", mode, held, got)
 				}
@@ -123,12 +126,12 @@ func TestBinaryTeamGuard(t *testing.T) {
 			}
 
 			in["mode"], in[tc.proof] = "sync", tc.proven
-			out := runBinary(t, nil, in)
+			out := runMain(t, nil, in)
 			assertNothingLeaks(t, out, keys.ecPEM, secrets...)
 			if out.code != 0 {
 				t.Fatalf("sync with %s: exit %d, want 0\n%s", tc.proof, out.code, out.stdout)
 			}
-			wantResult(t, "proven sync", out, action.Result{Platform: tc.platform, App: leakApp, Status: "uploaded", PreviousKeyID: tc.heldID})
+			wantResult(t, "proven sync", out, action.Result{Platform: tc.platform, App: leakApp, Status: "uploaded", HeldKeyID: tc.newID, PreviousKeyID: tc.heldID})
 			if !strings.Contains(out.stdout, tc.notice) {
 				t.Errorf("proven sync: no notice saying %q:\n%s", tc.notice, out.stdout)
 			}

@@ -12,13 +12,13 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
 )
 
-// TestBinaryOwnerDrift is issue 8 §2 through the built binary: an app that
+// TestOwnerDrift is issue 8 §2 end to end: an app that
 // holds the right key under a wrong owner (the Issuer ID of another team,
 // or a service-account JSON whose client_email was edited) is drift in
 // check mode, with the message naming the field and both values, and is
 // uploaded in sync mode, after which it holds the key as checked and the
 // next run leaves it unchanged.
-func TestBinaryOwnerDrift(t *testing.T) {
+func TestOwnerDrift(t *testing.T) {
 	t.Parallel()
 	keys := keysForLeakTest(t)
 	const (
@@ -32,6 +32,8 @@ func TestBinaryOwnerDrift(t *testing.T) {
 		platform string
 		title    string                    // of the drift error
 		says     string                    // the drift error names the field and both values
+		row      string                    // the drift row's error: what mos.portal holds
+		keyID    string                    // the run's key, held before and after
 		owner    func(w *leakWorld) string // what mos.portal holds as owner
 		want     string                    // the owner after the sync
 	}{
@@ -44,6 +46,7 @@ func TestBinaryOwnerDrift(t *testing.T) {
 			inputs: func(w *leakWorld) map[string]string { return w.appleInputs(keys.ecPEM) },
 			title:  "App Store Connect key drift in mos.portal",
 			says:   "Issuer ID 0f3c9a2e… in mos.portal, 1ea51ea5… in the inputs",
+			row:    "mos.portal holds this key under Issuer ID 0f3c9a2e…", keyID: leakKeyID,
 			owner: func(w *leakWorld) string {
 				rec, _ := w.portal.IOSKey(leakProject, leakApp)
 				return rec.IssuerID
@@ -60,6 +63,7 @@ func TestBinaryOwnerDrift(t *testing.T) {
 			inputs: func(w *leakWorld) map[string]string { return w.playInputs(w.playJSON) },
 			title:  "Google Play key drift in mos.portal",
 			says:   "client email " + wrongEmail + " in mos.portal, " + leakEmail + " in the inputs",
+			row:    "mos.portal holds this key under client email " + wrongEmail, keyID: leakPlayKey,
 			owner: func(w *leakWorld) string {
 				rec, _ := w.portal.AndroidKey(leakProject, leakApp)
 				return rec.ClientEmail
@@ -76,17 +80,18 @@ func TestBinaryOwnerDrift(t *testing.T) {
 			secrets := []string{in["mos-token"], in["asc-key"], in["play-service-account"]}
 
 			in["mode"] = "check"
-			out := runBinary(t, nil, in)
+			out := runMain(t, nil, in)
 			assertNothingLeaks(t, out, keys.ecPEM, secrets...)
 			if out.code != 1 {
 				t.Fatalf("check: exit %d, want 1 (drift)\n%s", out.code, out.stdout)
 			}
-			wantResult(t, "check", out, action.Result{Platform: tc.platform, App: leakApp, Status: "drift"})
+			// Drift replaced nothing: the row says what mos.portal holds.
+			wantResult(t, "check", out, action.Result{Platform: tc.platform, App: leakApp, Status: "drift", HeldKeyID: tc.keyID, Error: tc.row})
 			drift := regexp.MustCompile(`(?m)^::error title=` + regexp.QuoteMeta(tc.title) + `::(.*)$`).FindStringSubmatch(out.stdout)
 			if drift == nil {
 				t.Fatalf("check: no %q error:\n%s", tc.title, out.stdout)
 			}
-			for _, s := range []string{"app " + leakApp + " (" + tc.platform + ") holds the checked key", tc.says, "mode: sync"} {
+			for _, s := range []string{"app " + leakApp + " (" + tc.platform + "): mos.portal holds the checked key", tc.says, "mode: sync"} {
 				if !strings.Contains(drift[1], s) {
 					t.Errorf("check: the drift error does not say %q: %s", s, drift[1])
 				}
@@ -94,12 +99,12 @@ func TestBinaryOwnerDrift(t *testing.T) {
 			t.Logf("drift as a user sees it: ::error title=%s::%s", tc.title, drift[1])
 
 			in["mode"] = "sync"
-			out = runBinary(t, nil, in)
+			out = runMain(t, nil, in)
 			assertNothingLeaks(t, out, keys.ecPEM, secrets...)
 			if out.code != 0 {
 				t.Fatalf("sync: exit %d, want 0\n%s", out.code, out.stdout)
 			}
-			wantResult(t, "sync", out, action.Result{Platform: tc.platform, App: leakApp, Status: "uploaded"})
+			wantResult(t, "sync", out, action.Result{Platform: tc.platform, App: leakApp, Status: "uploaded", HeldKeyID: tc.keyID})
 			if got := tc.owner(w); got != tc.want {
 				t.Errorf("after the sync mos.portal holds owner %q, want %q", got, tc.want)
 			}
@@ -107,11 +112,11 @@ func TestBinaryOwnerDrift(t *testing.T) {
 				t.Errorf("sync: no notice that the record was corrected and the key in use must stay:\n%s", out.stdout)
 			}
 
-			out = runBinary(t, nil, in)
+			out = runMain(t, nil, in)
 			if out.code != 0 {
 				t.Fatalf("second sync: exit %d, want 0\n%s", out.code, out.stdout)
 			}
-			wantResult(t, "second sync", out, action.Result{Platform: tc.platform, App: leakApp, Status: "unchanged"})
+			wantResult(t, "second sync", out, action.Result{Platform: tc.platform, App: leakApp, Status: "unchanged", HeldKeyID: tc.keyID})
 		})
 	}
 }

@@ -21,7 +21,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -37,13 +36,15 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
 )
 
-// The leak test runs the built binary through every scenario of the
-// end-to-end suite (each accepted key form, each rejection, each store
-// failure, each fault, and servers that echo what they were sent) and
-// proves for each that no secret-derived string reaches stdout (outside
-// ::add-mask:: commands), stderr, the outputs file, the step summary or any
-// file under a fresh TMPDIR, HOME and workspace; and that every secret was
-// registered with ::add-mask:: before it could first appear.
+// The leak test runs the program (in-process, through run) through every
+// scenario of the end-to-end suite (each accepted key form, each rejection,
+// each store failure, each fault, and servers that echo what they were
+// sent) and proves for each that no secret-derived string reaches stdout
+// (outside ::add-mask:: commands), stderr, the outputs file, the step
+// summary or any file under its workspace and runner directories; and that
+// every secret was registered with ::add-mask:: before it could first
+// appear. TestBinary checks that the built binary leaves nothing under a
+// fresh TMPDIR and HOME.
 
 const (
 	leakKeyID    = "LEAKKEY001"
@@ -188,7 +189,7 @@ type seenRequest struct {
 	bearer       string // the token of the Authorization header
 	assertion    string // the signed assertion of a token request
 	body         string // the request body (PUTs to mos.portal)
-	// stdoutAt is how many bytes the binary had written to stdout when the
+	// stdoutAt is how many bytes the run had written to stdout when the
 	// request arrived: a mask for a token it carries must lie within.
 	stdoutAt int64
 }
@@ -198,7 +199,7 @@ type seenRequest struct {
 // quoting what the request carried, as a careless or hostile server would.
 type recorder struct {
 	next   http.Handler
-	stdout func() string // path of the binary's stdout file
+	stdout func() string // path of the run's stdout file
 
 	mu   sync.Mutex
 	seen []seenRequest
@@ -694,10 +695,9 @@ func leakCases() []leakCase {
 	return cases
 }
 
-func TestBinaryLeaksNoSecret(t *testing.T) {
+func TestLeaksNoSecret(t *testing.T) {
 	t.Parallel()
 	keys := keysForLeakTest(t)
-	build(t)
 	classes := map[string]int{}
 	cases := leakCases()
 	for _, tc := range cases {
@@ -778,7 +778,7 @@ func TestBinaryLeaksNoSecret(t *testing.T) {
 	}
 }
 
-// isolatedRun is what one run of the binary left behind.
+// isolatedRun is what one run left behind.
 type isolatedRun struct {
 	runOutput
 	root           string // TMPDIR, HOME, workspace and the runner files below it
@@ -790,13 +790,13 @@ type isolatedRun struct {
 	stdoutFilePath string
 }
 
-// runIsolated runs the binary as a runner does, with a fresh empty TMPDIR,
-// HOME and workspace (the working directory) and nothing of the test's
-// environment. stdout goes to a file, so a stand-in can tell how much the
-// binary had printed when a request arrived.
+// runIsolated runs the program in-process as a runner runs the binary, with
+// a fresh empty workspace and runner directory and nothing of the test's
+// environment (TMPDIR and HOME are set too, for what reads them through the
+// environment it is given). stdout goes to a file, so a stand-in can tell
+// how much the run had printed when a request arrived.
 func runIsolated(t *testing.T, w *leakWorld, inputs, files map[string]string) isolatedRun {
 	t.Helper()
-	bin := build(t)
 	root := t.TempDir()
 	r := isolatedRun{root: root, before: map[string]string{}}
 	dirs := map[string]string{}
@@ -815,15 +815,15 @@ func runIsolated(t *testing.T, w *leakWorld, inputs, files map[string]string) is
 	}
 	r.outFile = filepath.Join(dirs["runner"], "output")
 	r.summaryFile = filepath.Join(dirs["runner"], "summary")
-	env := []string{
-		"GITHUB_OUTPUT=" + r.outFile,
-		"GITHUB_STEP_SUMMARY=" + r.summaryFile,
-		"GITHUB_WORKSPACE=" + dirs["workspace"],
-		"HOME=" + dirs["home"],
-		"TMPDIR=" + dirs["tmp"],
+	env := map[string]string{
+		"GITHUB_OUTPUT":       r.outFile,
+		"GITHUB_STEP_SUMMARY": r.summaryFile,
+		"GITHUB_WORKSPACE":    dirs["workspace"],
+		"HOME":                dirs["home"],
+		"TMPDIR":              dirs["tmp"],
 	}
 	for k, v := range inputs {
-		env = append(env, "INPUT_"+strings.ToUpper(k)+"="+v)
+		env["INPUT_"+strings.ToUpper(k)] = v
 	}
 
 	logs := t.TempDir()
@@ -844,18 +844,9 @@ func runIsolated(t *testing.T, w *leakWorld, inputs, files map[string]string) is
 
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin)
-	cmd.Env, cmd.Dir, cmd.Stdout, cmd.Stderr = env, dirs["workspace"], stdout, stderr
 	start := time.Now()
-	err = cmd.Run()
+	r.code = run(ctx, nil, testDeps(env, stdout), stderr)
 	r.duration = time.Since(start)
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	case err != nil:
-		t.Fatal(err)
-	}
 	read := func(path string) string {
 		b, err := os.ReadFile(path)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {

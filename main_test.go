@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/action"
 	"github.com/mos-tools/publisher-keys/internal/standin/ascstandin"
 	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
+	"github.com/mos-tools/publisher-keys/internal/version"
 )
 
 const testVersion = "v9.8.7-e2e"
@@ -113,23 +115,60 @@ type runOutput struct {
 	summary        string
 }
 
-// runBinary runs the binary with the environment a runner gives a Docker
-// action: INPUT_* with hyphens kept, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and
-// GITHUB_WORKSPACE, and nothing else of the test's environment.
-func runBinary(t *testing.T, args []string, inputs map[string]string) runOutput {
-	t.Helper()
-	dir := t.TempDir()
-	env := []string{
-		"GITHUB_OUTPUT=" + filepath.Join(dir, "output"),
-		"GITHUB_STEP_SUMMARY=" + filepath.Join(dir, "summary"),
-		"GITHUB_WORKSPACE=" + dir,
-		"HOME=" + dir,
+// runEnv is the environment a runner gives a Docker action: INPUT_* with
+// hyphens kept, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and GITHUB_WORKSPACE, and
+// nothing else of the test's environment. The runner files, HOME and TMPDIR
+// are all dir.
+func runEnv(dir string, inputs map[string]string) map[string]string {
+	env := map[string]string{
+		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
+		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
+		"GITHUB_WORKSPACE":    dir,
+		"HOME":                dir,
+		"TMPDIR":              dir,
 	}
 	for k, v := range inputs {
-		env = append(env, "INPUT_"+strings.ToUpper(k)+"="+v)
+		env["INPUT_"+strings.ToUpper(k)] = v
+	}
+	return env
+}
+
+// runMain runs the program in-process, as main would, with the environment
+// of runEnv.
+func runMain(t *testing.T, args []string, inputs map[string]string) runOutput {
+	t.Helper()
+	dir := t.TempDir()
+	env := runEnv(dir, inputs)
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), args, testDeps(env, &stdout), &stderr)
+	return readRunOutput(t, dir, code, stdout.String(), stderr.String())
+}
+
+// testDeps is what run takes from the process in a test: env as the
+// environment, stdout as the job log, and retries that wait milliseconds
+// rather than the quarter seconds to seconds a runner waits (the backoff is
+// httpx's to test).
+func testDeps(env map[string]string, stdout io.Writer) action.Deps {
+	return action.Deps{
+		Getenv:       func(k string) string { return env[k] },
+		Stdout:       stdout,
+		RetryWaitMin: time.Millisecond,
+		RetryWaitMax: 10 * time.Millisecond,
+	}
+}
+
+// runBinary runs the built binary with the environment of runEnv, in dir
+// (or a fresh one when dir is empty).
+func runBinary(t *testing.T, dir string, args []string, inputs map[string]string) runOutput {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
 	}
 	cmd := exec.CommandContext(t.Context(), build(t), args...)
-	cmd.Env = env
+	cmd.Dir = dir
+	for k, v := range runEnv(dir, inputs) {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -140,15 +179,21 @@ func runBinary(t *testing.T, args []string, inputs map[string]string) runOutput 
 	} else if err != nil {
 		t.Fatal(err)
 	}
+	return readRunOutput(t, dir, code, stdout.String(), stderr.String())
+}
+
+// readRunOutput reads the runner files a run left in dir.
+func readRunOutput(t *testing.T, dir string, code int, stdout, stderr string) runOutput {
+	t.Helper()
 	outputs, err := action.ReadOutputFile(filepath.Join(dir, "output"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	summary, _ := os.ReadFile(filepath.Join(dir, "summary"))
-	return runOutput{code: code, stdout: stdout.String(), stderr: stderr.String(), outputs: outputs, summary: string(summary)}
+	return runOutput{code: code, stdout: stdout, stderr: stderr, outputs: outputs, summary: string(summary)}
 }
 
-func TestBinaryEndToEnd(t *testing.T) {
+func TestEndToEnd(t *testing.T) {
 	t.Parallel()
 	e := setupE2E(t)
 	good := e.goodInputs()
@@ -168,7 +213,7 @@ func TestBinaryEndToEnd(t *testing.T) {
 	failedRows := func(how string) string {
 		var rows []string
 		for _, app := range []string{"weather", "news"} {
-			rows = append(rows, `{"platform":"ios","app":"`+app+`","status":"failed","previousKeyId":"",`+
+			rows = append(rows, `{"platform":"ios","app":"`+app+`","status":"failed","heldKeyId":"","previousKeyId":"",`+
 				`"error":"the App Store Connect key failed its check`+how+`, so nothing was written to app `+app+`; the key's error annotation says why"}`)
 		}
 		return "[" + strings.Join(rows, ",") + "]"
@@ -190,7 +235,7 @@ func TestBinaryEndToEnd(t *testing.T) {
 			inputs:      good,
 			wantCode:    0,
 			wantOutputs: map[string]string{"valid": "true", "uploaded": "true", "asc-key-id": "E2EKEY0001"},
-			wantLog:     []*regexp.Regexp{regexp.MustCompile(`(?m)^mos publisher-keys ` + regexp.QuoteMeta(testVersion) + ` `)},
+			wantLog:     []*regexp.Regexp{regexp.MustCompile(`(?m)^mos publisher-keys ` + regexp.QuoteMeta(version.Version()) + ` `)},
 			wantSummary: []string{"| weather | ⬆️ uploaded |", "| news | ⬆️ uploaded |", "| Fingerprint | SHA256:"},
 		},
 		{
@@ -199,7 +244,7 @@ func TestBinaryEndToEnd(t *testing.T) {
 			wantCode:    1,
 			wantOutputs: map[string]string{"valid": "false", "uploaded": "false", "asc-previous-key-id": "", "results": failedRows("")},
 			wantLog:     []*regexp.Regexp{regexp.MustCompile(`(?m)^::error title=App Store Connect rejected the key \(401 NOT_AUTHORIZED\)::.*E2EKEY0002`)},
-			wantSummary: []string{"| weather | ❌ failed |  | the App Store Connect key failed its check, so nothing was written to app weather;"},
+			wantSummary: []string{"| weather | ❌ failed |  |  | the App Store Connect key failed its check, so nothing was written to app weather;"},
 			wantErrors:  1,
 		},
 		{
@@ -208,14 +253,14 @@ func TestBinaryEndToEnd(t *testing.T) {
 			wantCode:    1,
 			wantOutputs: map[string]string{"valid": "false", "uploaded": "false", "asc-previous-key-id": "", "results": failedRows(" (refused before any request)")},
 			wantLog:     []*regexp.Regexp{regexp.MustCompile(`(?m)^::error title=App Store Connect key is truncated or corrupt::`)},
-			wantSummary: []string{"| news | ❌ failed |  | the App Store Connect key failed its check (refused before any request), so nothing was written to app news;"},
+			wantSummary: []string{"| news | ❌ failed |  |  | the App Store Connect key failed its check (refused before any request), so nothing was written to app news;"},
 			wantErrors:  1,
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			// Sequential: the second case asserts the first left mos.portal as it was.
-			out := runBinary(t, nil, tc.inputs)
+			out := runMain(t, nil, tc.inputs)
 			if out.code != tc.wantCode {
 				t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", out.code, tc.wantCode, out.stdout, out.stderr)
 			}
@@ -277,33 +322,64 @@ func assertNothingLeaks(t *testing.T, out runOutput, keyPEM string, secrets ...s
 	}
 }
 
-func TestBinaryVersionAndUnknownCommand(t *testing.T) {
+// TestBinary is the one test that execs the built binary, as the Dockerfile
+// builds it: the version from -ldflags, an unknown command's exit code and
+// message on stderr, and a run of the action from the process's own
+// environment and streams. The other end-to-end tests call run in-process.
+func TestBinary(t *testing.T) {
 	t.Parallel()
 
-	out := runBinary(t, []string{"version"}, nil)
+	out := runBinary(t, "", []string{"version"}, nil)
 	if out.code != 0 || strings.TrimSpace(out.stdout) != testVersion {
 		t.Errorf("version: exit %d, stdout %q; want 0 and %q", out.code, out.stdout, testVersion)
 	}
+	out = runBinary(t, "", []string{"deploy"}, nil)
+	if out.code != 1 || !strings.Contains(out.stderr, `unknown command "deploy"`) {
+		t.Errorf("unknown command: exit %d, stderr %q", out.code, out.stderr)
+	}
+	e := setupE2E(t)
+	in := e.goodInputs()
+	dir := t.TempDir() // workspace, working directory, HOME and TMPDIR
+	out = runBinary(t, dir, nil, in)
+	if out.code != 0 || out.outputs["uploaded"] != "true" {
+		t.Errorf("action: exit %d, uploaded %q\nstdout:\n%s\nstderr:\n%s", out.code, out.outputs["uploaded"], out.stdout, out.stderr)
+	}
+	if !strings.Contains(out.stdout, "mos publisher-keys "+testVersion+" ") {
+		t.Errorf("the start-up line does not name version %s:\n%s", testVersion, out.stdout)
+	}
+	assertNothingLeaks(t, out, e.keyPEM, in["asc-key"], in["mos-token"])
+	// The key is never written to disk: the run leaves only the runner's
+	// files behind.
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != "output" && e.Name() != "summary" {
+			t.Errorf("the run left %s in its workspace, HOME and TMPDIR", e.Name())
+		}
+	}
+}
+
+// TestUsage: -h and --help print the usage, sandbox -h its flags.
+func TestUsage(t *testing.T) {
+	t.Parallel()
 	for _, arg := range []string{"-h", "--help"} {
-		out = runBinary(t, []string{arg}, nil)
+		out := runMain(t, []string{arg}, nil)
 		if out.code != 0 || !strings.Contains(out.stdout, "Usage:") || !strings.Contains(out.stdout, "publisher-keys sandbox") {
 			t.Errorf("%s: exit %d, stdout %q; want 0 and the usage", arg, out.code, out.stdout)
 		}
 	}
-	out = runBinary(t, []string{"sandbox", "-h"}, nil)
+	out := runMain(t, []string{"sandbox", "-h"}, nil)
 	if out.code != 0 || !strings.Contains(out.stdout, "Usage: publisher-keys sandbox") {
 		t.Errorf("sandbox -h: exit %d, stdout %q, stderr %q; want 0 and the usage", out.code, out.stdout, out.stderr)
 	}
-	out = runBinary(t, []string{"deploy"}, nil)
-	if out.code != 1 || !strings.Contains(out.stderr, `unknown command "deploy"`) {
-		t.Errorf("unknown command: exit %d, stderr %q", out.code, out.stderr)
-	}
 }
 
-func TestBinaryWithoutInputsExplains(t *testing.T) {
+func TestWithoutInputsExplains(t *testing.T) {
 	t.Parallel()
 
-	out := runBinary(t, nil, nil)
+	out := runMain(t, nil, nil)
 	if out.code != 1 {
 		t.Fatalf("exit %d, want 1", out.code)
 	}
@@ -315,16 +391,16 @@ func TestBinaryWithoutInputsExplains(t *testing.T) {
 	}
 }
 
-// TestBinaryAgreementNotAccepted: on the morning Apple's updated agreement
-// takes effect, the built binary blames neither the key nor its role, names
+// TestAgreementNotAccepted: on the morning Apple's updated agreement
+// takes effect, the action blames neither the key nor its role, names
 // the Account Holder's remedy, and leaves mos.portal exactly as it was.
-func TestBinaryAgreementNotAccepted(t *testing.T) {
+func TestAgreementNotAccepted(t *testing.T) {
 	t.Parallel()
 	e := setupE2E(t)
 	in := e.goodInputs()
 	in["asc-bundle-ids"] = "com.acme.weather"
 	e.asc.AddApp(ascstandin.App{ID: "1", BundleID: "com.acme.weather", Name: "Weather", IssuerID: in["asc-issuer-id"]})
-	if out := runBinary(t, nil, in); out.code != 0 || out.outputs["uploaded"] != "true" {
+	if out := runMain(t, nil, in); out.code != 0 || out.outputs["uploaded"] != "true" {
 		t.Fatalf("first run: exit %d, uploaded %q\n%s", out.code, out.outputs["uploaded"], out.stdout)
 	}
 	before := map[string]portalstandin.IOSRecord{}
@@ -335,7 +411,7 @@ func TestBinaryAgreementNotAccepted(t *testing.T) {
 
 	e.asc.SetAgreement(in["asc-issuer-id"], ascstandin.AgreementExpired)
 	in["mode"] = "force" // would upload, were the key proven
-	out := runBinary(t, nil, in)
+	out := runMain(t, nil, in)
 
 	if out.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", out.code, out.stdout)
@@ -378,11 +454,11 @@ func TestBinaryAgreementNotAccepted(t *testing.T) {
 	assertNothingLeaks(t, out, e.keyPEM, in["asc-key"], in["mos-token"])
 }
 
-// TestBinaryTellsApart401s: the two causes of a 401 that can be known for
-// certain are named as such by the built binary, in one annotation, and
-// nothing reaches mos.portal. The annotation is logged (go test -run
-// TestBinaryTellsApart401s -v) as the user sees it.
-func TestBinaryTellsApart401s(t *testing.T) {
+// TestTellsApart401s: the two causes of a 401 that can be known for
+// certain are named as such, in one annotation, and nothing reaches
+// mos.portal. The annotation is logged (go test -run TestTellsApart401s -v)
+// as the user sees it.
+func TestTellsApart401s(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name         string
@@ -412,7 +488,7 @@ func TestBinaryTellsApart401s(t *testing.T) {
 			e := setupE2E(t, tc.opts...)
 			in := e.goodInputs()
 			e.asc.AddKey(ascstandin.Key{KeyID: in["asc-key-id"], IssuerID: in["asc-issuer-id"], Public: e.pub, Individual: tc.individual})
-			out := runBinary(t, nil, in)
+			out := runMain(t, nil, in)
 			if out.code != 1 {
 				t.Fatalf("exit %d, want 1\n%s", out.code, out.stdout)
 			}

@@ -34,6 +34,10 @@ type Deps struct {
 	// Transport, if set, replaces the HTTP transport of every client; tests
 	// and the sandbox leave it nil.
 	Transport http.RoundTripper
+	// RetryWaitMin and RetryWaitMax, if set, bound the backoff between
+	// retries (default httpx's 250ms to 5s), so tests retry in milliseconds.
+	// A Retry-After from the server is honoured whatever they say.
+	RetryWaitMin, RetryWaitMax time.Duration
 }
 
 // ErrFailed is returned when the run reported a failure through annotations:
@@ -55,7 +59,7 @@ func Run(ctx context.Context, d Deps) error {
 	// go-githubactions only reads the inputs: everything the run prints or
 	// writes passes the seam, which nothing said elsewhere can act through.
 	gh := githubactions.New(githubactions.WithGetenv(d.Getenv), githubactions.WithWriter(io.Discard))
-	r := &run{gh: gh, out: ghout.New(d.Stdout, d.Getenv), deps: d}
+	r := &run{gh: gh, out: ghout.New(d.Stdout, d.Getenv), deps: d, start: d.Now()}
 	return r.do(ctx)
 }
 
@@ -76,6 +80,10 @@ type run struct {
 	// outer is the run's context before its timeout: done only when the
 	// run is cancelled. A read-back after the timeout runs on it.
 	outer context.Context
+	// notes holds the annotations until the end of the run, when each
+	// cause is shown once (notes.go).
+	notes notes
+	start time.Time // for the summary's duration, from Deps.Now
 }
 
 func (r *run) do(ctx context.Context) error {
@@ -96,6 +104,7 @@ func (r *run) do(ctx context.Context) error {
 	// the first request rather than after the uploads.
 	if err := r.checkReportFiles(); err != nil {
 		r.errorf("Cannot write the step's outputs", "%s", err)
+		r.flush()
 		return ErrFailed
 	}
 
@@ -136,6 +145,7 @@ func (r *run) do(ctx context.Context) error {
 		wg.Go(func() { r.runStore(ctx, s) })
 	}
 	wg.Wait()
+	r.sayRecordsErr(ctx)
 
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
@@ -267,35 +277,46 @@ func (r *run) annotateAll(err error) {
 		}
 		return
 	}
-	r.annotate(err, "")
+	r.annotate(err, "", "")
 }
 
-// annotate reports err as an ::error annotation with the title of the
-// typed error it carries; prefix, if any, names the app it concerns.
-func (r *run) annotate(err error, prefix string) {
+// annotate reports err as an error annotation with the title of the typed
+// error it carries; app and platform, if given, name the app it concerns.
+func (r *run) annotate(err error, app, platform string) {
 	title := "Error"
 	var t titled
 	if errors.As(err, &t) {
 		title = t.Title()
 	}
-	msg := err.Error()
-	if prefix != "" {
-		msg = prefix + ": " + msg
-	}
-	r.errorf(title, "%s", msg)
+	r.failed.Store(true)
+	r.add(note{level: levelError, title: title, msg: err.Error(), app: app, platform: platform})
 }
 
+// errorf, warningf and noticef raise an annotation about the run; appErrorf
+// one about an app. All of them reach the log through flush, grouped by
+// cause.
 func (r *run) errorf(title, format string, args ...any) {
 	r.failed.Store(true)
-	r.out.Annotate(ghout.Error, title, fmt.Sprintf(format, args...))
+	r.add(note{level: levelError, title: title, msg: fmt.Sprintf(format, args...)})
+}
+
+func (r *run) appErrorf(app, platform, title, format string, args ...any) {
+	r.failed.Store(true)
+	r.add(note{level: levelError, title: title, msg: fmt.Sprintf(format, args...), app: app, platform: platform})
 }
 
 func (r *run) warningf(title, format string, args ...any) {
-	r.out.Annotate(ghout.Warning, title, fmt.Sprintf(format, args...))
+	r.add(note{level: levelWarning, title: title, msg: fmt.Sprintf(format, args...)})
 }
 
 func (r *run) noticef(title, format string, args ...any) {
-	r.out.Annotate(ghout.Notice, title, fmt.Sprintf(format, args...))
+	r.add(note{level: levelNotice, title: title, msg: fmt.Sprintf(format, args...)})
+}
+
+// emit hands one annotation to the seam, which escapes and writes it: the
+// only place the run's annotations leave it.
+func (r *run) emit(level ghout.Level, title, msg string) {
+	r.out.Annotate(level, title, msg)
 }
 
 func (r *run) logf(format string, args ...any) {

@@ -34,6 +34,12 @@ const (
 	oldKeyID = "TESTKEY002"
 	token    = "mos_test_token_5f1e2d3c4b"
 	project  = "acme"
+
+	// Retries in these tests wait milliseconds, not the quarter seconds to
+	// seconds a runner waits: what they check is which faults are retried
+	// and what the run reports; httpx's own tests check the backoff.
+	retryWaitMin = time.Millisecond
+	retryWaitMax = 10 * time.Millisecond
 )
 
 var (
@@ -191,9 +197,11 @@ func runCtx(t testing.TB, ctx context.Context, workspace string, in map[string]s
 	}
 	var stdout bytes.Buffer
 	err := action.Run(ctx, action.Deps{
-		Getenv: func(k string) string { return env[k] },
-		Stdout: &stdout,
-		Now:    func() time.Time { return fixedNow },
+		Getenv:       func(k string) string { return env[k] },
+		Stdout:       &stdout,
+		Now:          func() time.Time { return fixedNow },
+		RetryWaitMin: retryWaitMin,
+		RetryWaitMax: retryWaitMax,
 	})
 	outputs, rerr := action.ReadOutputFile(env["GITHUB_OUTPUT"])
 	if rerr != nil {
@@ -672,7 +680,8 @@ func TestUnwritableOutputsStopBeforeAnyRequest(t *testing.T) {
 		env["INPUT_"+strings.ToUpper(k)] = v
 	}
 	var stdout bytes.Buffer
-	err := action.Run(t.Context(), action.Deps{Getenv: func(k string) string { return env[k] }, Stdout: &stdout})
+	err := action.Run(t.Context(), action.Deps{Getenv: func(k string) string { return env[k] }, Stdout: &stdout,
+		RetryWaitMin: retryWaitMin, RetryWaitMax: retryWaitMax})
 	if !errors.Is(err, action.ErrFailed) {
 		t.Fatalf("error = %v, want ErrFailed", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mos-tools/publisher-keys/internal/keysync"
 	"github.com/mos-tools/publisher-keys/internal/portal"
@@ -26,6 +27,8 @@ type appRecords struct {
 	// err is why the records could not be read, other than "no records"
 	// (a refused token, an unreachable portal): no app is written then.
 	err error
+	// said: an annotation reported err (for the apps of a key that passed).
+	said atomic.Bool
 }
 
 // readApps reads the requested apps' records: one listing for "*", else
@@ -55,14 +58,17 @@ func (r *run) readApps(ctx context.Context) {
 			"but this mos.portal keeps no app records (contract v1.1), so nothing was written: name the apps in mos-apps instead", allAppsEntry, cfg.mosProject)
 	case errors.Is(err, portal.ErrNoAppRecords):
 		r.logf("%s", noRecordsLog)
-	case err != nil && ctx.Err() != nil:
-		// Cut short by the run's timeout or a cancellation: the key check
-		// fails the same way, and the run says so once.
-		r.records.err = err
 	case err != nil:
+		// The runStore of each key annotates it for its apps, which the
+		// report groups into one annotation naming them; "*" knows no apps,
+		// so it is said here. Cut short by the run's timeout or a
+		// cancellation, the run says so once instead.
 		r.records.err = err
-		r.annotate(err, "")
 		if cfg.allApps {
+			if ctx.Err() == nil {
+				r.records.said.Store(true)
+				r.annotate(err, "", "")
+			}
 			r.logf("mos.portal: the apps of project %s could not be listed, so no app is written", cfg.mosProject)
 		}
 	case cfg.allApps:
@@ -120,6 +126,14 @@ func (r *run) getApps(ctx context.Context, client *portal.Client) error {
 		}
 	}
 	return nil
+}
+
+// sayRecordsErr reports a records read that failed when no key got as far
+// as its apps (every key failed its check), so nothing else said it.
+func (r *run) sayRecordsErr(ctx context.Context) {
+	if r.records.err != nil && ctx.Err() == nil && !r.records.said.Load() {
+		r.annotate(r.records.err, "", "")
+	}
 }
 
 func record(a portal.App) keysync.AppRecord {
@@ -188,26 +202,13 @@ func (e *unseenError) Error() string {
 	if e.Skipped {
 		return fmt.Sprintf("%s %s is not visible to %s: another team's app, left as it is", e.Noun, e.StoreID, e.Key)
 	}
-	msg := fmt.Sprintf("app %s is %s %s in mos.portal, which %s %s (%s) cannot see, so nothing was written to it: "+
-		"the app belongs to another team, or the key's team has no access to it; remove the app from mos-apps or use its team's key",
+	msg := fmt.Sprintf("app %s is %s %s in mos.portal, which %s %s (%s) cannot see, so nothing was written to it. "+
+		"The app belongs to another team, or the key's team has no access to it: remove it from mos-apps, or run it with its team's key.",
 		e.App, e.Noun, e.StoreID, e.Store, e.Key, e.Whose)
 	if e.Err != nil {
-		msg += " (" + e.Err.Error() + ")"
+		msg += " " + e.Err.Error()
 	}
 	return msg
 }
 
 func (e *unseenError) Unwrap() error { return e.Err }
-
-// recordsError is the row of an app when the app records could not be
-// read: nothing was checked against the app, so nothing was written.
-type recordsError struct {
-	App string
-	Err error
-}
-
-func (e *recordsError) Error() string {
-	return fmt.Sprintf("nothing was written to app %s: mos.portal's app records could not be read, so the key could not be checked against the app (%s)", e.App, oneLine(e.Err.Error()))
-}
-
-func (e *recordsError) Unwrap() error { return e.Err }

@@ -21,9 +21,9 @@ const (
 	pkgOnly       = "com.acme.maps"
 )
 
-// agency gives the harness apps records: weather and news are team A's
+// agencyRecords gives the harness apps records: weather and news are team A's
 // (the key's), sports is team B's, and maps is built for Android only.
-func agency(t *testing.T, w *world) {
+func agencyRecords(t *testing.T, w *world) {
 	t.Helper()
 	w.asc.AddApp(ascstandin.App{ID: "3", BundleID: bundleOther, Name: "Sports", IssuerID: issuerB})
 	w.portal.SetAppRecord(project, portalstandin.AppRecord{ID: "weather", BundleID: bundleWeather})
@@ -42,7 +42,7 @@ func keyRequests(w *world, method string) int {
 func TestAllAppsTwoTeams(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
-	agency(t, w)
+	agencyRecords(t, w)
 	w.preload(t, "sports", 10) // team B's key, held by B's app
 
 	r := run(t, w.workspace, w.inputs(map[string]string{"mos-apps": "*"}))
@@ -50,9 +50,9 @@ func TestAllAppsTwoTeams(t *testing.T) {
 		t.Fatalf("run failed: %v\n%s", r.err, r.stdout)
 	}
 	want := []action.Result{
-		{Platform: "ios", App: "news", Status: "uploaded"},
+		{Platform: "ios", App: "news", Status: "uploaded", HeldKeyID: keyID},
 		{Platform: "ios", App: "sports", Status: "skipped", Error: "bundle ID com.other.sports is not visible to key TESTKEY001: another team's app, left as it is"},
-		{Platform: "ios", App: "weather", Status: "uploaded"},
+		{Platform: "ios", App: "weather", Status: "uploaded", HeldKeyID: keyID},
 	}
 	if diff := cmp.Diff(want, r.results(t)); diff != "" {
 		t.Errorf("results (-want +got):\n%s\nlog:\n%s", diff, r.stdout)
@@ -84,7 +84,7 @@ func TestAllAppsTwoTeams(t *testing.T) {
 func TestNamedAppNotVisible(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
-	agency(t, w)
+	agencyRecords(t, w)
 
 	r := run(t, w.workspace, w.inputs(nil))
 	if !errors.Is(r.err, action.ErrFailed) {
@@ -126,7 +126,7 @@ func TestNamedAppNotVisible(t *testing.T) {
 func TestNamedAppRecordProvesTheKey(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
-	agency(t, w)
+	agencyRecords(t, w)
 	fp, err := portalstandin.Fingerprint(&w.old.PublicKey)
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +196,7 @@ func TestAppRecordsUnreadable(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			w := setup(t)
-			agency(t, w)
+			agencyRecords(t, w)
 			in := w.inputs(map[string]string{"mos-token": "mos_wrong_token_00000000"})
 			if allApps {
 				in["mos-apps"] = "*"
@@ -228,9 +228,12 @@ func TestAppRecordsUnreadable(t *testing.T) {
 				t.Fatalf("results %+v, want a row per app", rows)
 			}
 			for _, res := range rows {
-				if res.Status != "failed" || !strings.Contains(res.Error, "app records could not be read") || !strings.Contains(res.Error, "mos-token") {
+				if res.Status != "failed" || res.Error != "mos.portal rejected the token (401 unauthorized: missing or invalid bearer token)." {
 					t.Errorf("row %+v, want failed with the records' reason", res)
 				}
+			}
+			if !strings.Contains(r.stdout, "Apps affected (3): weather, news, sports") {
+				t.Errorf("the annotation does not name the apps:\n%s", r.stdout)
 			}
 		})
 	}

@@ -9,24 +9,25 @@ import (
 )
 
 // driftMessage says why an app's key is drift in check mode: what it holds
-// and which fields differ from the checked key. It names no secret.
+// and which fields differ from the checked key. It names neither the app
+// nor a secret, so apps drifting to the same held key read alike and are
+// reported once.
 func driftMessage(s *store, res keysync.Result) string {
-	const fix = "run this action with mode: sync to upload it"
-	if res.Before == nil {
-		return fmt.Sprintf("app %s (%s) holds no key, not the checked key %s (%s); %s",
-			res.App, s.platform, s.want.KeyID, s.want.Fingerprint, fix)
-	}
+	const fix = "Run this action with mode: sync to upload it."
 	var owner *keysync.OwnerError
 	if errors.As(res.Err, &owner) {
-		return fmt.Sprintf("app %s (%s): %s", res.App, s.platform, owner)
+		return owner.Error()
+	}
+	held := keysync.DescribeHeld(res.Before, s.want)
+	if res.Before == nil {
+		return fmt.Sprintf("%s, not the checked key %s (%s). %s", held, s.want.KeyID, s.want.Fingerprint, fix)
 	}
 	diffs := keysync.Describe(s.want.Differences(res.Before.Identity))
 	if keysync.OnlyOwner(res.Before.Identity, s.want.Identity) {
-		return fmt.Sprintf("app %s (%s) holds the checked key %s under another %s (%s): mos.publisher signs in with what mos.portal holds, so the app's releases fail; %s",
-			res.App, s.platform, s.want.KeyID, s.want.Names.Owner, diffs, fix)
+		return fmt.Sprintf("mos.portal holds the checked key %s under another %s (%s). mos.publisher signs in with what mos.portal holds, so the app's releases fail. %s",
+			s.want.KeyID, s.want.Names.Owner, diffs, fix)
 	}
-	return fmt.Sprintf("app %s (%s) holds key %s, not the checked key %s (%s); %s",
-		res.App, s.platform, res.Before.KeyID, s.want.KeyID, diffs, fix)
+	return fmt.Sprintf("%s, not the checked key %s (%s). %s", held, s.want.KeyID, diffs, fix)
 }
 
 // keyChange is one notice: the apps whose upload replaced the same record.

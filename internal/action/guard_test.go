@@ -2,6 +2,7 @@ package action_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,10 +56,12 @@ func TestTeamGuardApple(t *testing.T) {
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed\n%s", r.err, r.stdout)
 			}
+			// The rows keep the first sentence; weather and news still hold
+			// team A's key.
 			want := []action.Result{
-				{Platform: "ios", App: "weather", Status: "failed", Error: refusedText("weather")},
-				{Platform: "ios", App: "news", Status: "failed", Error: refusedText("news")},
-				{Platform: "ios", App: "sports", Status: "uploaded"}, // its first key
+				{Platform: "ios", App: "weather", Status: "failed", HeldKeyID: oldKeyID, Error: refusedLead},
+				{Platform: "ios", App: "news", Status: "failed", HeldKeyID: oldKeyID, Error: refusedLead},
+				{Platform: "ios", App: "sports", Status: "uploaded", HeldKeyID: keyID}, // its first key
 			}
 			if diff := cmp.Diff(want, r.results(t)); diff != "" {
 				t.Errorf("results (-want +got):\n%s", diff)
@@ -69,8 +72,9 @@ func TestTeamGuardApple(t *testing.T) {
 					refused = append(refused, a.msg)
 				}
 			}
-			if len(refused) != 2 || !strings.HasPrefix(refused[0], "app weather (ios): "+refusedText("weather")) {
-				t.Errorf("want one \"Key of another team\" error for weather and one for news, got %q\n%s", refused, r.stdout)
+			// One cause: one annotation naming both apps.
+			if want := []string{refusedText + " Apps affected (2): weather, news (ios)."}; !slices.Equal(refused, want) {
+				t.Errorf("\"Key of another team\" errors:\n%q\nwant one for weather and news:\n%q\n%s", refused, want, r.stdout)
 			}
 			expectOutputs(t, r, map[string]string{"valid": "true", "uploaded": "true", "asc-previous-key-id": ""})
 			for _, app := range []string{"weather", "news"} {
@@ -126,10 +130,12 @@ func TestTeamGuardApple(t *testing.T) {
 		if !errors.Is(r.err, action.ErrFailed) {
 			t.Fatalf("error = %v, want ErrFailed for drift\n%s", r.err, r.stdout)
 		}
-		wantErr := "mos.portal holds key " + oldKeyID + " of another team (Issuer ID c0ffee00…) for app weather, not the checked key " + keyID +
-			" of Issuer ID 0ddba11a…; to replace it, run this action with mode: sync once the new key is proven to see the app: " +
-			"give the app's bundle ID in asc-bundle-ids; or check the workflow's matrix entry"
-		want := []action.Result{{Platform: "ios", App: "weather", Status: "drift", PreviousKeyID: oldKeyID, Error: wantErr}}
+		// The row says what mos.portal holds, and that nothing was replaced.
+		wantRow := "mos.portal holds key " + oldKeyID + " of another team (Issuer ID c0ffee00…)"
+		wantErr := wantRow + ", not the checked key " + keyID +
+			" of Issuer ID 0ddba11a…. To replace it, run this action with mode: sync once the new key is proven to see the app: " +
+			"give the app's bundle ID in asc-bundle-ids; or check the workflow's matrix entry."
+		want := []action.Result{{Platform: "ios", App: "weather", Status: "drift", HeldKeyID: oldKeyID, Error: wantRow}}
 		if diff := cmp.Diff(want, r.results(t)); diff != "" {
 			t.Errorf("results (-want +got):\n%s", diff)
 		}
@@ -142,11 +148,14 @@ func TestTeamGuardApple(t *testing.T) {
 	})
 }
 
-func refusedText(app string) string {
-	return "app " + app + " holds key " + oldKeyID + " of another team (Issuer ID c0ffee00…), and this run's key " + keyID +
-		" belongs to Issuer ID 0ddba11a…, so nothing was written: the new key must first be proven to see the app: " +
-		"give the app's bundle ID in asc-bundle-ids, or check the workflow's matrix entry"
-}
+// refusedLead and refusedText say why team B's key was not written to an
+// app holding team A's key: the first sentence, and all of it.
+const (
+	refusedLead = "mos.portal holds key " + oldKeyID + " of another team (Issuer ID c0ffee00…), and this run's key " + keyID +
+		" belongs to Issuer ID 0ddba11a…, so nothing was written."
+	refusedText = refusedLead + " The new key must first be proven to see the app: " +
+		"give the app's bundle ID in asc-bundle-ids, or check the workflow's matrix entry."
+)
 
 // preloadPlayOf stores in app the old Play key as a key of service account
 // email, uploaded 30 days ago.
@@ -173,13 +182,14 @@ func TestTeamGuardPlay(t *testing.T) {
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed\n%s", r.err, r.stdout)
 			}
-			wantErr := "app weather holds key a1b2c3d4… of another service account (client email " + playEmailB + "), and this run's key 3f2e1d0c… " +
-				"belongs to client email " + playEmail + ", so nothing was written: the new key must first be proven to edit the app: " +
-				"give the app's package name in play-package-names, or check the workflow's matrix entry"
+			wantLead := "mos.portal holds key a1b2c3d4… of another service account (client email " + playEmailB + "), and this run's key 3f2e1d0c… " +
+				"belongs to client email " + playEmail + ", so nothing was written."
+			wantErr := wantLead + " The new key must first be proven to edit the app: " +
+				"give the app's package name in play-package-names, or check the workflow's matrix entry."
 			want := []action.Result{
-				{Platform: "android", App: "weather", Status: "failed", Error: wantErr},
-				{Platform: "android", App: "news", Status: "uploaded", PreviousKeyID: playOldKeyID},
-				{Platform: "android", App: "sports", Status: "uploaded"},
+				{Platform: "android", App: "weather", Status: "failed", HeldKeyID: playOldKeyID, Error: wantLead},
+				{Platform: "android", App: "news", Status: "uploaded", HeldKeyID: playKeyID, PreviousKeyID: playOldKeyID},
+				{Platform: "android", App: "sports", Status: "uploaded", HeldKeyID: playKeyID},
 			}
 			if diff := cmp.Diff(want, r.results(t)); diff != "" {
 				t.Errorf("results (-want +got):\n%s", diff)

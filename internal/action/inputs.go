@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/mos-tools/publisher-keys/internal/appstore"
 	"github.com/mos-tools/publisher-keys/internal/asckey"
 	"github.com/mos-tools/publisher-keys/internal/httpx"
 	"github.com/mos-tools/publisher-keys/internal/keysync"
@@ -46,7 +47,7 @@ const (
 // Defaults applies the same defaults as action.yml when an input is absent,
 // so the binary behaves the same outside the runner.
 var Defaults = map[string]string{
-	inASCAPIURL:     "https://api.appstoreconnect.apple.com",
+	inASCAPIURL:     appstore.DefaultBaseURL,
 	inMode:          string(keysync.ModeSync),
 	inTimeout:       "2m",
 	inPlayAPIURL:    "https://androidpublisher.googleapis.com",

@@ -18,11 +18,16 @@ import (
 
 // Result is one object of the results output.
 type Result struct {
-	Platform      string `json:"platform"`
-	App           string `json:"app"`
-	Status        string `json:"status"`
+	Platform string `json:"platform"`
+	App      string `json:"app"`
+	Status   string `json:"status"`
+	// HeldKeyID is the key ID mos.portal holds for the app after the run
+	// (private_key_id for Android): "" when it holds none or that is unknown.
+	HeldKeyID string `json:"heldKeyId"`
+	// PreviousKeyID is the key this run's upload replaced; never set for
+	// drift, which replaced nothing.
 	PreviousKeyID string `json:"previousKeyId"`
-	Error         string `json:"error"`
+	Error         string `json:"error"` // one sentence; the annotation has the rest
 }
 
 // outputs computes every output of the action. Values are identifiers,
@@ -39,8 +44,9 @@ func (r *run) outputs() [][2]string {
 				Platform:      s.platform,
 				App:           res.App,
 				Status:        string(res.Status),
+				HeldKeyID:     r.out.Redact(heldKeyID(res)),
 				PreviousKeyID: r.out.Redact(res.Replaced),
-				Error:         r.out.Redact(oneLine(errText(res.Err))),
+				Error:         r.out.Redact(rowError(s, res)),
 			})
 			uploaded = uploaded || res.Status == keysync.StatusUploaded
 		}
@@ -112,6 +118,24 @@ func (e *keyFailedError) Error() string {
 	return fmt.Sprintf("the %s key failed its check%s, so nothing was written to app %s; the key's error annotation says why", e.store, how, e.app)
 }
 
+// heldKeyID is the key ID mos.portal holds for the app after the run, ""
+// when none or unknown.
+func heldKeyID(res keysync.Result) string {
+	if res.Held == nil {
+		return ""
+	}
+	return res.Held.KeyID
+}
+
+// rowError is the one sentence of an app's row in results and the summary:
+// for drift, what mos.portal holds; for a failure, the lead of its error.
+func rowError(s *store, res keysync.Result) string {
+	if res.Status == keysync.StatusDrift {
+		return keysync.DescribeHeld(res.Before, s.want)
+	}
+	return lead(errText(res.Err))
+}
+
 func (r *run) store(platform string) *store {
 	for _, s := range r.stores {
 		if s.platform == platform {
@@ -159,6 +183,7 @@ func fact(s *store, label string) string {
 // writeReport sets the outputs and writes the step summary. Outside a runner
 // (no GITHUB_OUTPUT), the outputs are printed instead.
 func (r *run) writeReport() {
+	r.flush()
 	outs := r.outputs()
 	if r.deps.Getenv("GITHUB_OUTPUT") == "" {
 		r.logf("outputs (GITHUB_OUTPUT is not set):")
@@ -178,6 +203,14 @@ func (r *run) writeReport() {
 func (r *run) summary() string {
 	var b strings.Builder
 	b.WriteString("## mos. publisher keys\n\n")
+	b.WriteString(r.headline() + "\n\n")
+	r.keyTables(&b)
+	r.listOverflow(&b)
+	return b.String()
+}
+
+// keyTables writes, per key given, its facts and its apps' rows.
+func (r *run) keyTables(b *strings.Builder) {
 	var given []*store
 	for _, s := range r.stores {
 		if s.given {
@@ -186,16 +219,16 @@ func (r *run) summary() string {
 	}
 	if len(given) == 0 {
 		b.WriteString("No key was checked: the inputs were refused (see the errors in the log).\n")
-		return b.String()
+		return
 	}
 	for _, s := range given {
-		fmt.Fprintf(&b, "### %s key\n\n| | |\n|---|---|\n", s.name)
+		fmt.Fprintf(b, "### %s key\n\n| Field | Value |\n|---|---|\n", s.name)
 		for _, f := range s.facts {
-			fmt.Fprintf(&b, "| %s | %s |\n", f[0], cell(f[1]))
+			fmt.Fprintf(b, "| %s | %s |\n", f[0], cell(f[1]))
 		}
-		fmt.Fprintf(&b, "| %s check | %s |\n", s.name, cell(checkCell(s)))
+		fmt.Fprintf(b, "| %s check | %s |\n", s.name, cell(checkCell(s)))
 		if s.ageDays >= 0 {
-			fmt.Fprintf(&b, "| Key age in mos.portal | %d days |\n", s.ageDays)
+			fmt.Fprintf(b, "| Key age in mos.portal | %d days |\n", s.ageDays)
 		}
 		b.WriteString("\n")
 		rows := r.appResults(s)
@@ -213,32 +246,89 @@ func (r *run) summary() string {
 			return false
 		})
 		if len(rows) > 0 {
-			b.WriteString("| App | Status | Previous Key ID | Details |\n|---|---|---|---|\n")
+			b.WriteString("| App | Status | Held in mos.portal | Replaced | Details |\n|---|---|---|---|---|\n")
 			for _, res := range rows {
-				fmt.Fprintf(&b, "| %s | %s %s | %s | %s |\n",
-					cell(res.App), statusIcon(res.Status), res.Status, cell(res.Replaced), cell(errText(res.Err)))
+				fmt.Fprintf(b, "| %s | %s %s | %s | %s | %s |\n",
+					cell(res.App), statusIcon(res.Status), res.Status, cell(heldKeyID(res)), cell(res.Replaced), cell(rowError(s, res)))
 			}
 			b.WriteString("\n")
 		}
 		if len(others) > 0 {
-			fmt.Fprintf(&b, "#### Other teams' apps\n\nThe %s key cannot see these apps of the project, so they were left as they are.\n\n| App | Status | Details |\n|---|---|---|\n", s.name)
+			fmt.Fprintf(b, "#### Other teams' apps\n\nThe %s key cannot see these apps of the project, so they were left as they are.\n\n| App | Status | Held in mos.portal | Details |\n|---|---|---|---|\n", s.name)
 			for _, res := range others {
-				fmt.Fprintf(&b, "| %s | %s %s | %s |\n", cell(res.App), statusIcon(res.Status), res.Status, cell(errText(res.Err)))
+				fmt.Fprintf(b, "| %s | %s %s | %s | %s |\n", cell(res.App), statusIcon(res.Status), res.Status, cell(heldKeyID(res)), cell(rowError(s, res)))
 			}
 			b.WriteString("\n")
 		}
 	}
-	return b.String()
+}
+
+// headline is the summary's first line: verdict, mode, the apps by status
+// and how long the run took, e.g. "✅ sync: 1 uploaded, 2 unchanged · 1.2 s".
+func (r *run) headline() string {
+	verdict := "✅"
+	if r.stepFails() {
+		verdict = "❌"
+	}
+	counts := map[keysync.Status]int{}
+	total := 0
+	for _, s := range r.stores {
+		for _, res := range r.appResults(s) {
+			counts[res.Status]++
+			total++
+		}
+	}
+	var parts []string
+	for _, st := range []keysync.Status{keysync.StatusUploaded, keysync.StatusUnchanged, keysync.StatusInSync, keysync.StatusDrift, keysync.StatusFailed, keysync.StatusSkipped} {
+		if counts[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
+		}
+	}
+	what := strings.Join(parts, ", ")
+	switch {
+	case total > 0:
+	case !r.validated:
+		what = "the inputs were refused"
+	default:
+		what = "no mos.portal app"
+	}
+	mode := string(r.cfg.mode)
+	if mode == "" { // a mode input that was refused
+		mode = "run"
+	}
+	took := r.deps.Now().Sub(r.start).Seconds()
+	return fmt.Sprintf("%s %s: %s · %.1f s", verdict, mode, what, took)
+}
+
+// stepFails reports whether the step ends failed, as Run will decide.
+func (r *run) stepFails() bool {
+	return r.failed.Load() || slices.ContainsFunc(r.stores, (*store).failed)
+}
+
+// listOverflow lists every cause of a level that has more annotations
+// than GitHub shows: the last annotation shown points here.
+func (r *run) listOverflow(b *strings.Builder) {
+	over := overflowing(r.notes.causes)
+	for _, level := range []ghout.Level{levelError, levelWarning, levelNotice} {
+		all := over[level]
+		if len(all) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "### All %d %ss\n\n", len(all), level)
+		for _, c := range all {
+			fmt.Fprintf(b, "- **%s**: %s\n", cell(c.title), cell(c.message()))
+		}
+	}
 }
 
 func checkCell(s *store) string {
 	switch {
 	case s.intakeErr != nil:
-		return "❌ refused before any request: " + oneLine(s.intakeErr.Error())
+		return "❌ refused before any request: " + lead(s.intakeErr.Error())
 	case s.valid:
 		return "✅ " + s.checkNote
 	case s.checkErr != nil:
-		return "❌ " + oneLine(s.checkErr.Error())
+		return "❌ " + lead(s.checkErr.Error())
 	case !s.checked:
 		return "⏭️ not run (other inputs were refused)"
 	}

@@ -53,11 +53,15 @@ func keyFailedRows(platform, storeName, how string) []action.Result {
 }
 
 // uploadedRows are the rows of a key uploaded to every harness app, of which
-// news held the old key.
+// news held the old key: each now holds the new key.
 func uploadedRows(platform, old string) []action.Result {
+	held := keyID
+	if platform == "android" {
+		held = playKeyID
+	}
 	var out []action.Result
 	for _, app := range apps {
-		res := action.Result{Platform: platform, App: app, Status: "uploaded"}
+		res := action.Result{Platform: platform, App: app, Status: "uploaded", HeldKeyID: held}
 		if app == "news" {
 			res.PreviousKeyID = old
 		}
@@ -230,9 +234,9 @@ func TestResultsListEveryApp(t *testing.T) {
 				if res.Platform == "android" {
 					section = play
 				}
-				row := fmt.Sprintf("| %s | ⬆️ uploaded | %s |  |", res.App, res.PreviousKeyID)
+				row := fmt.Sprintf("| %s | ⬆️ uploaded | %s | %s |  |", res.App, res.HeldKeyID, res.PreviousKeyID)
 				if res.Status == "failed" {
-					row = fmt.Sprintf("| %s | ❌ failed |  | %s |", res.App, res.Error)
+					row = fmt.Sprintf("| %s | ❌ failed |  |  | %s |", res.App, res.Error)
 				}
 				if !strings.Contains(section, row+"\n") {
 					t.Errorf("the %s summary lacks the row %q:\n%s", res.Platform, row, r.summary)

@@ -92,10 +92,15 @@ func (r *run) runStore(ctx context.Context, s *store) {
 	if !r.cfg.hasMos() {
 		return
 	}
-	if r.records.err != nil {
-		// Said once, by readApps; every app fails for that one cause.
+	if err := r.records.err; err != nil {
+		// Every app fails for that one cause, before any write; the report
+		// groups the apps' annotations into one.
 		for _, app := range s.sel.apps {
-			s.results = append(s.results, keysync.Result{App: app, Status: keysync.StatusFailed, Err: &recordsError{App: app, Err: r.records.err}})
+			s.results = append(s.results, keysync.Result{App: app, Status: keysync.StatusFailed, Err: err})
+			if ctx.Err() == nil {
+				r.records.said.Store(true)
+				r.annotate(err, app, s.platform)
+			}
 		}
 		r.logf("%s: the app records could not be read, so no mos.portal app was touched", s.name)
 		return
@@ -163,7 +168,7 @@ type storeAnswer struct {
 func (r *run) unseenRow(s *store, app, id string, answer storeAnswer) keysync.Result {
 	if !answer.hidden {
 		return keysync.Result{App: app, Status: keysync.StatusFailed,
-			Err: fmt.Errorf("app %s is %s %s in mos.portal, which could not be checked with %s, so nothing was written to it: %w", app, s.idNoun, id, s.name, answer.err)}
+			Err: fmt.Errorf("app %s is %s %s in mos.portal, which could not be checked with %s, so nothing was written to it. %w", app, s.idNoun, id, s.name, answer.err)}
 	}
 	e := &unseenError{App: app, Noun: s.idNoun, StoreID: id, Key: s.keyName, Whose: s.whose, Store: s.name}
 	if r.cfg.allApps {
@@ -190,12 +195,15 @@ func (r *run) reportApps(s *store) {
 			// Another team's app: no annotation, the line says whose.
 			line += " (" + errText(res.Err) + ")"
 		case keysync.StatusFailed:
-			r.annotate(res.Err, fmt.Sprintf("app %s (%s)", res.App, s.platform))
+			r.annotate(res.Err, res.App, s.platform)
 		case keysync.StatusDrift:
-			r.errorf(fmt.Sprintf("%s key drift in mos.portal", s.name), "%s", driftMessage(s, res))
+			r.appErrorf(res.App, s.platform, fmt.Sprintf("%s key drift in mos.portal", s.name), "%s", driftMessage(s, res))
+			// What the app holds, not what it "previously" held: nothing
+			// was replaced.
+			line += ": " + strings.Replace(keysync.DescribeHeld(res.Before, s.want), "holds key ", "holds ", 1)
 		}
 		if res.Replaced != "" {
-			line += " (previously " + res.Replaced + ")"
+			line += " (replaced " + res.Replaced + ")"
 		}
 		if res.Recovered != nil {
 			line += "; the upload's answer was unusable, reading the key back showed it stored"
@@ -242,6 +250,8 @@ func (r *run) httpClient(service string) *retryablehttp.Client {
 		UserAgent:      version.UserAgent(),
 		Transport:      r.deps.Transport,
 		AttemptTimeout: min(30*time.Second, r.cfg.timeout),
+		WaitMin:        r.deps.RetryWaitMin,
+		WaitMax:        r.deps.RetryWaitMax,
 		Now:            r.deps.Now,
 		Log:            func(msg string) { r.logf("%s", msg) },
 	})

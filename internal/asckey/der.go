@@ -2,12 +2,16 @@ package asckey
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"crypto/ecdsa"
-	"crypto/elliptic"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
 	"math/big"
+	"slices"
 )
 
 var (
@@ -15,53 +19,37 @@ var (
 	oidCurveP256   = asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7}
 )
 
-// Algorithms of PKCS#8 keys that are not App Store Connect keys, by name.
-var otherAlgorithms = []struct {
-	oid  asn1.ObjectIdentifier
-	name string
-}{
-	{asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 1}, "DSA"},
-	{asn1.ObjectIdentifier{1, 3, 101, 110}, "X25519"},
-	{asn1.ObjectIdentifier{1, 3, 101, 111}, "X448"},
-	{asn1.ObjectIdentifier{1, 3, 101, 112}, "Ed25519"},
-	{asn1.ObjectIdentifier{1, 3, 101, 113}, "Ed448"},
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 3, 1}, "Diffie-Hellman"},
-	{asn1.ObjectIdentifier{1, 2, 840, 10046, 2, 1}, "Diffie-Hellman"},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 17}, "ML-DSA-44"},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 18}, "ML-DSA-65"},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 19}, "ML-DSA-87"},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 4, 1}, "ML-KEM-512"},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 4, 2}, "ML-KEM-768"},
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 4, 3}, "ML-KEM-1024"},
-}
-
-var rsaAlgorithms = []asn1.ObjectIdentifier{
-	{1, 2, 840, 113549, 1, 1, 1},  // rsaEncryption
-	{1, 2, 840, 113549, 1, 1, 10}, // RSASSA-PSS
-}
-
-// Named curves other than P-256, so that the error can name them. Go's
-// crypto/x509 knows only the NIST curves, hence this table.
-var curveNames = []struct {
-	oid  asn1.ObjectIdentifier
-	name string
-}{
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 1}, "P-192"},
-	{asn1.ObjectIdentifier{1, 3, 132, 0, 33}, "P-224"},
-	{asn1.ObjectIdentifier{1, 3, 132, 0, 34}, "P-384"},
-	{asn1.ObjectIdentifier{1, 3, 132, 0, 35}, "P-521"},
-	{asn1.ObjectIdentifier{1, 3, 132, 0, 10}, "secp256k1"},
-	{asn1.ObjectIdentifier{1, 3, 36, 3, 3, 2, 8, 1, 1, 7}, "brainpoolP256r1"},
-	{asn1.ObjectIdentifier{1, 3, 36, 3, 3, 2, 8, 1, 1, 11}, "brainpoolP384r1"},
-	{asn1.ObjectIdentifier{1, 3, 36, 3, 3, 2, 8, 1, 1, 13}, "brainpoolP512r1"},
-	{asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 301}, "SM2"},
-}
+// crypto/x509 parses the keys it supports and says only "unknown" of the
+// rest. These names, by dotted OID, let an error say what the user gave:
+// algorithms of PKCS#8 keys, and named curves other than P-256.
+var (
+	algorithmNames = map[string]string{
+		"1.2.840.113549.1.1.1":  "RSA",
+		"1.2.840.113549.1.1.10": "RSA", // RSASSA-PSS
+		"1.2.840.10040.4.1":     "DSA",
+		"1.3.101.110":           "X25519",
+		"1.3.101.111":           "X448",
+		"1.3.101.112":           "Ed25519",
+		"1.3.101.113":           "Ed448",
+		"1.2.840.113549.1.3.1":  "Diffie-Hellman",
+		"1.2.840.10046.2.1":     "Diffie-Hellman",
+	}
+	curveNames = map[string]string{
+		"1.2.840.10045.3.1.1":   "P-192",
+		"1.3.132.0.33":          "P-224",
+		"1.3.132.0.34":          "P-384",
+		"1.3.132.0.35":          "P-521",
+		"1.3.132.0.10":          "secp256k1",
+		"1.3.36.3.3.2.8.1.1.7":  "brainpoolP256r1",
+		"1.3.36.3.3.2.8.1.1.11": "brainpoolP384r1",
+		"1.3.36.3.3.2.8.1.1.13": "brainpoolP512r1",
+		"1.2.156.10197.1.301":   "SM2",
+	}
+)
 
 func curveName(oid asn1.ObjectIdentifier) string {
-	for _, c := range curveNames {
-		if c.oid.Equal(oid) {
-			return c.name
-		}
+	if name, ok := curveNames[oid.String()]; ok {
+		return name
 	}
 	// The OID itself is not echoed: it came from the input.
 	return "other than P-256"
@@ -75,8 +63,16 @@ const (
 	kindSEC1
 )
 
-// ecPrivateKey is SEC 1 / RFC 5915 ECPrivateKey. Parameters is raw so that
+// pkcs8 and ecPrivateKey (SEC 1, RFC 5915) are peeks at what crypto/x509
+// does not show: which algorithm and curve a key names, and the public
+// point stored next to the private number. Parameters is raw so that
 // explicit curve parameters can be told from a named curve.
+type pkcs8 struct {
+	Version    int
+	Algo       pkix.AlgorithmIdentifier
+	PrivateKey []byte
+}
+
 type ecPrivateKey struct {
 	Version    int
 	PrivateKey []byte
@@ -84,140 +80,80 @@ type ecPrivateKey struct {
 	PublicKey  asn1.BitString `asn1:"optional,explicit,tag:1"`
 }
 
-type pkcs8 struct {
-	Version    int
-	Algo       pkix.AlgorithmIdentifier
-	PrivateKey []byte
-}
-
-// ecPrivateKeyOut and pkcs8Out are what the encoders write. Key.PKCS8PEM
-// holds the layout of the .p8 files App Store Connect hands out (named
-// curve and public key inside the SEC 1 structure), so an untouched
-// download comes out byte for byte as it went in; the masks are also
-// registered for the layouts other tools write, which leave out the curve
-// or the point (see ecParts.layouts).
-type ecPrivateKeyOut struct {
-	Version       int
-	PrivateKey    []byte
-	NamedCurveOID asn1.ObjectIdentifier `asn1:"optional,explicit,tag:0"`
-	PublicKey     asn1.BitString        `asn1:"optional,explicit,tag:1"`
-}
-
-type pkcs8Out struct {
-	Version    int
-	Algo       pkix.AlgorithmIdentifier
-	PrivateKey []byte
-}
-
-// parseDER finds an ECDSA P-256 private key in der, which is PKCS#8 or SEC 1.
-// hint is the curve of an EC PARAMETERS block found next to it, if any.
-// Everything else is classified as precisely as the structure allows.
+// parseDER finds an ECDSA P-256 private key in der, which is PKCS#8 or SEC 1,
+// through crypto/x509. hint is the curve of an EC PARAMETERS block found
+// next to it, if any. What is not such a key is classified as precisely as
+// the structure allows.
 func parseDER(der []byte, hint asn1.ObjectIdentifier) (*ecdsa.PrivateKey, derKind, error) {
-	elems, err := topElements(der)
+	tags, err := checkFraming(der)
 	if err != nil {
 		return nil, 0, err
 	}
-	tags := make([]int, len(elems))
-	for i, e := range elems {
-		tags[i] = e.Tag
-		if e.Class != asn1.ClassUniversal {
-			tags[i] = -1 - e.Tag // context-specific [n] → -1-n
-		}
-	}
-	const (
-		tInt  = asn1.TagInteger
-		tOcts = asn1.TagOctetString
-		tSeq  = asn1.TagSequence
-		tBits = asn1.TagBitString
-	)
-	is := func(want ...int) bool { // tags start with want
-		if len(tags) < len(want) {
-			return false
-		}
-		for i, w := range want {
-			if tags[i] != w {
-				return false
-			}
-		}
-		return true
-	}
-	allInts := func() bool {
-		for _, t := range tags {
-			if t != tInt {
-				return false
-			}
-		}
-		return true
-	}
+	var p8 pkcs8
+	var ec ecPrivateKey
 	switch {
-	case is(tInt, tSeq, tOcts):
-		k, err := parsePKCS8(der, hint)
+	case startsWith(tags, asn1.TagInteger, asn1.TagSequence, asn1.TagOctetString):
+		if _, err := asn1.Unmarshal(der, &p8); err != nil {
+			return nil, 0, errCorrupt("a PKCS#8 private key whose structure is damaged")
+		}
+		k, err := parsePKCS8(der, &p8)
 		return k, kindPKCS8, err
-	case is(tInt, tOcts):
-		var ec ecPrivateKey
-		if _, err := asn1.Unmarshal(der, &ec); err != nil || ec.Version != 1 {
+	case startsWith(tags, asn1.TagInteger, asn1.TagOctetString):
+		if _, err := asn1.Unmarshal(der, &ec); err != nil {
 			return nil, 0, errCorrupt("a SEC 1 EC private key whose structure is damaged")
 		}
-		k, err := ecKey(&ec, hint)
+		k, err := parseSEC1(der, &ec, hint)
 		return k, kindSEC1, err
-	case len(tags) == 2 && is(tSeq, tOcts):
-		return nil, 0, errEncrypted("an encrypted private key (ENCRYPTED PRIVATE KEY)")
-	case len(tags) == 2 && is(tSeq, tBits):
-		return nil, 0, errPublicKey("a PUBLIC KEY")
-	case len(tags) == 2 && is(tInt, tInt):
-		return nil, 0, errPublicKey("an RSA PUBLIC KEY")
-	case len(tags) >= 9 && allInts():
-		return nil, 0, errRSA()
-	case len(tags) == 6 && allInts():
-		return nil, 0, errOtherKeyType("DSA")
-	case len(tags) == 3 && is(tSeq, tSeq, tBits):
-		return nil, 0, errCertificate("App Store Connect key is a certificate", "a CERTIFICATE (or certificate request)")
-	case is(tInt, tSeq) && isSmallInt(elems[0], 3):
-		return nil, 0, errCertificate("App Store Connect key is a .p12 file",
-			"a PKCS#12 (.p12) bundle like the certificate exports of Keychain Access")
 	}
-	return nil, 0, errUnrecognised("binary (DER) data that is not a private key")
+	return nil, 0, notAKey(der, tags)
 }
 
-func isSmallInt(v asn1.RawValue, want int) bool {
-	var n int
-	_, err := asn1.Unmarshal(v.FullBytes, &n)
-	return err == nil && n == want
+// startsWith reports whether the universal tags of the first elements
+// are want.
+func startsWith(tags []int, want ...int) bool {
+	return len(tags) >= len(want) && slices.Equal(tags[:len(want)], want)
 }
 
-// topElements returns the elements of the outer SEQUENCE of der, which
-// must be all of der.
-func topElements(der []byte) ([]asn1.RawValue, error) {
-	if len(der) >= 2 && der[0] == 0x30 {
-		if declared, ok := derLength(der); ok && declared > len(der) {
-			return nil, errCorrupt(fmt.Sprintf("key data that ends early (%d of %d bytes)", len(der), declared))
-		}
+// checkFraming checks that der is one whole SEQUENCE of DER elements,
+// telling a value cut short from one with something appended, and returns
+// the tags of its elements (-1 for a tag that is not universal).
+func checkFraming(der []byte) ([]int, error) {
+	if declared, ok := derLength(der); ok && der[0] == 0x30 && declared > len(der) {
+		return nil, errCorrupt(fmt.Sprintf("key data that ends early (%d of %d bytes)", len(der), declared))
 	}
 	var outer asn1.RawValue
 	rest, err := asn1.Unmarshal(der, &outer)
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, errCorrupt("key data that is not valid DER")
-	}
-	if outer.Class != asn1.ClassUniversal || outer.Tag != asn1.TagSequence || !outer.IsCompound {
+	case outer.Class != asn1.ClassUniversal || outer.Tag != asn1.TagSequence || !outer.IsCompound:
 		return nil, errUnrecognised("binary (DER) data that is not a private key")
-	}
-	if len(rest) > 0 {
+	case len(rest) > 0:
 		return nil, errCorrupt(fmt.Sprintf("%d extra bytes after the key data", len(rest)))
 	}
-	var elems []asn1.RawValue
-	b := outer.Bytes
+	return elementTags(outer.Bytes)
+}
+
+// elementTags returns the tags of the DER elements in b, of which no key
+// has many.
+func elementTags(b []byte) ([]int, error) {
+	var tags []int
 	for len(b) > 0 {
-		if len(elems) == 32 {
+		if len(tags) == 32 {
 			return nil, errUnrecognised("binary (DER) data that is not a private key")
 		}
 		var e asn1.RawValue
-		b, err = asn1.Unmarshal(b, &e)
-		if err != nil {
+		var err error
+		if b, err = asn1.Unmarshal(b, &e); err != nil {
 			return nil, errCorrupt("key data that is not valid DER")
 		}
-		elems = append(elems, e)
+		tag := e.Tag
+		if e.Class != asn1.ClassUniversal {
+			tag = -1
+		}
+		tags = append(tags, tag)
 	}
-	return elems, nil
+	return tags, nil
 }
 
 // derLength returns the total length (header included) that the DER
@@ -241,25 +177,37 @@ func derLength(b []byte) (int, bool) {
 	return 2 + n + l, true
 }
 
-func parsePKCS8(der []byte, hint asn1.ObjectIdentifier) (*ecdsa.PrivateKey, error) {
-	var p pkcs8
-	if _, err := asn1.Unmarshal(der, &p); err != nil || (p.Version != 0 && p.Version != 1) {
+func parsePKCS8(der []byte, p *pkcs8) (*ecdsa.PrivateKey, error) {
+	if p.Version != 0 && p.Version != 1 {
 		return nil, errCorrupt("a PKCS#8 private key whose structure is damaged")
 	}
-	alg := p.Algo.Algorithm
-	for _, r := range rsaAlgorithms {
-		if alg.Equal(r) {
-			return nil, errRSA()
-		}
+	if p.Algo.Algorithm.Equal(oidPublicKeyEC) {
+		return parsePKCS8EC(p)
 	}
-	for _, o := range otherAlgorithms {
-		if alg.Equal(o.oid) {
-			return nil, errOtherKeyType(o.name)
-		}
+	key, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		key = nil // x509 does not know the algorithm, or the key is damaged
 	}
-	if !alg.Equal(oidPublicKeyEC) {
+	switch key.(type) {
+	case *rsa.PrivateKey:
+		return nil, errRSA()
+	case ed25519.PrivateKey:
+		return nil, errOtherKeyType("Ed25519")
+	case *ecdh.PrivateKey:
+		return nil, errOtherKeyType("X25519")
+	}
+	switch name := algorithmNames[p.Algo.Algorithm.String()]; name {
+	case "":
 		return nil, errUnrecognised("a private key of a type the action does not know")
+	case "RSA":
+		return nil, errRSA()
+	default:
+		return nil, errOtherKeyType(name)
 	}
+}
+
+// parsePKCS8EC reads the SEC 1 key inside an EC key in PKCS#8.
+func parsePKCS8EC(p *pkcs8) (*ecdsa.PrivateKey, error) {
 	outer, err := curveParam(p.Algo.Parameters)
 	if err != nil {
 		return nil, err
@@ -271,10 +219,75 @@ func parsePKCS8(der []byte, hint asn1.ObjectIdentifier) (*ecdsa.PrivateKey, erro
 		}
 		return nil, errCorrupt("a PKCS#8 EC private key whose inner structure is damaged")
 	}
-	if outer != nil {
-		hint = outer
+	return parseSEC1(p.PrivateKey, &ec, outer)
+}
+
+// parseSEC1 reads a SEC 1 key through crypto/x509, after checking what x509
+// would not say: which curve it is on (its own parameters, else outer:
+// PKCS#8's or an EC PARAMETERS block's), whether its private number fits,
+// and that its public part belongs to it. A key on P-256 that does not name
+// its curve itself is handed to x509 the way PKCS#8 names the curve.
+func parseSEC1(der []byte, ec *ecPrivateKey, outer asn1.ObjectIdentifier) (*ecdsa.PrivateKey, error) {
+	if ec.Version != 1 {
+		return nil, errCorrupt("a SEC 1 EC private key whose structure is damaged")
 	}
-	return ecKey(&ec, hint)
+	inside, err := checkCurve(ec, outer)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimLeft(ec.PrivateKey, "\x00")) > 32 {
+		return nil, errCorrupt("a P-256 private key whose private number is too long")
+	}
+	var k *ecdsa.PrivateKey
+	if inside {
+		k, err = x509.ParseECPrivateKey(der)
+	} else {
+		k, err = parseInPKCS8(der)
+	}
+	if err != nil {
+		return nil, errCorrupt("a P-256 private key whose private number is out of range")
+	}
+	return k, checkPublic(k, ec)
+}
+
+// parseInPKCS8 parses a SEC 1 key that does not name its curve as P-256.
+func parseInPKCS8(sec1 []byte) (*ecdsa.PrivateKey, error) {
+	p8, err := pkcs8Of(sec1)
+	if err != nil {
+		return nil, err
+	}
+	key, err := x509.ParsePKCS8PrivateKey(p8)
+	if err != nil {
+		return nil, err
+	}
+	return key.(*ecdsa.PrivateKey), nil
+}
+
+// checkCurve checks that SEC 1 structure ec is on P-256: its own curve if
+// it names one (inside), else outer.
+func checkCurve(ec *ecPrivateKey, outer asn1.ObjectIdentifier) (inside bool, err error) {
+	curve := outer
+	if len(ec.Parameters.FullBytes) > 0 {
+		// [0] EXPLICIT: Parameters.Bytes holds the inner element.
+		var params asn1.RawValue
+		if _, err := asn1.Unmarshal(ec.Parameters.Bytes, &params); err != nil {
+			return false, errCorrupt("EC curve parameters that are damaged")
+		}
+		oid, err := curveParam(params)
+		if err != nil {
+			return false, err
+		}
+		if oid != nil {
+			curve, inside = oid, true
+		}
+	}
+	switch {
+	case curve == nil:
+		return false, errCurveMissing()
+	case !curve.Equal(oidCurveP256):
+		return false, errCurve(curveName(curve))
+	}
+	return inside, nil
 }
 
 // curveParam reads the curve from EC domain parameters: nil when absent or
@@ -293,50 +306,14 @@ func curveParam(v asn1.RawValue) (asn1.ObjectIdentifier, error) {
 	return oid, nil
 }
 
-// ecKey builds the P-256 key from a SEC 1 structure, after checking its
-// curve (its own parameters take precedence over hint) and that its public
-// part, if present, belongs to it.
-func ecKey(ec *ecPrivateKey, hint asn1.ObjectIdentifier) (*ecdsa.PrivateKey, error) {
-	curve := hint
-	if len(ec.Parameters.FullBytes) > 0 {
-		// [0] EXPLICIT: Parameters.Bytes holds the inner element.
-		var inner asn1.RawValue
-		if _, err := asn1.Unmarshal(ec.Parameters.Bytes, &inner); err != nil {
-			return nil, errCorrupt("EC curve parameters that are damaged")
-		}
-		oid, err := curveParam(inner)
-		if err != nil {
-			return nil, err
-		}
-		if oid != nil {
-			curve = oid
-		}
+// checkPublic checks that the public point stored with the key, if any,
+// belongs to it: crypto/x509 ignores it, and a private number changed by
+// one character is still a valid one.
+func checkPublic(k *ecdsa.PrivateKey, ec *ecPrivateKey) error {
+	if ec.PublicKey.BitLength > 0 && !publicMatches(k, ec.PublicKey.Bytes) {
+		return errCorrupt("a P-256 private key whose public part does not belong to it")
 	}
-	if curve == nil {
-		return nil, errCurveMissing()
-	}
-	if !curve.Equal(oidCurveP256) {
-		return nil, errCurve(curveName(curve))
-	}
-	d := ec.PrivateKey
-	const size = 32
-	for len(d) > size && d[0] == 0 {
-		d = d[1:]
-	}
-	if len(d) > size {
-		return nil, errCorrupt("a P-256 private key whose private number is too long")
-	}
-	if len(d) < size {
-		d = append(make([]byte, size-len(d)), d...)
-	}
-	priv, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), d)
-	if err != nil {
-		return nil, errCorrupt("a P-256 private key whose private number is out of range")
-	}
-	if ec.PublicKey.BitLength > 0 && !publicMatches(priv, ec.PublicKey.Bytes) {
-		return nil, errCorrupt("a P-256 private key whose public part does not belong to it")
-	}
-	return priv, nil
+	return nil
 }
 
 // publicMatches reports whether point (uncompressed or compressed SEC 1
@@ -357,42 +334,71 @@ func publicMatches(priv *ecdsa.PrivateKey, point []byte) bool {
 	return false
 }
 
+// notAKey says what DER that is neither PKCS#8 nor SEC 1 is, from the tags
+// of its elements: crypto/x509 refuses an encrypted PKCS#8 key, a DSA key
+// and a .p12 bundle without saying so, and names nothing it cannot parse
+// (an RSA key with a damaged number, the public key of an algorithm it does
+// not know), which is still the wrong value in the secret.
+func notAKey(der []byte, tags []int) error {
+	const tInt, tSeq, tOcts, tBits = asn1.TagInteger, asn1.TagSequence, asn1.TagOctetString, asn1.TagBitString
+	ints := len(tags) // a SEQUENCE of INTEGERs, as PKCS#1 and DSA keys are
+	if slices.ContainsFunc(tags, func(t int) bool { return t != tInt }) {
+		ints = 0
+	}
+	switch {
+	case len(tags) == 2 && startsWith(tags, tSeq, tOcts):
+		return errEncrypted("an encrypted private key (ENCRYPTED PRIVATE KEY)")
+	case len(tags) == 2 && startsWith(tags, tSeq, tBits):
+		return errPublicKey("a PUBLIC KEY")
+	case ints == 2:
+		return errPublicKey("an RSA PUBLIC KEY")
+	case ints >= 9:
+		return errRSA()
+	case ints == 6:
+		return errOtherKeyType("DSA")
+	case len(tags) == 3 && startsWith(tags, tSeq, tSeq, tBits):
+		return errCertificate("App Store Connect key is a certificate", "a CERTIFICATE (or certificate request)")
+	case startsWith(tags, tInt, tSeq) && isPKCS12(der):
+		return errCertificate("App Store Connect key is a .p12 file",
+			"a PKCS#12 (.p12) bundle like the certificate exports of Keychain Access")
+	}
+	return errUnrecognised("binary (DER) data that is not a private key")
+}
+
+// isPKCS12: version 3 first, as a PFX has it.
+func isPKCS12(der []byte) bool {
+	var v struct {
+		Version int
+		Rest    asn1.RawValue
+	}
+	_, err := asn1.Unmarshal(der, &v)
+	return err == nil && v.Version == 3
+}
+
 // marshalKey returns the PKCS#8 and SEC 1 DER of priv in the layout App
-// Store Connect uses.
+// Store Connect uses: x509's SEC 1 (curve and public point inside) in a
+// PKCS#8 that names the curve too.
 func marshalKey(priv *ecdsa.PrivateKey) (p8, sec1 []byte, err error) {
-	p, err := canonicalParts(priv)
+	sec1, err = x509.MarshalECPrivateKey(priv)
 	if err != nil {
 		return nil, nil, fmt.Errorf("failed to encode private key: %w", err)
 	}
-	return encodeEC(p.d, p.pub, true)
+	p8, err = pkcs8Of(sec1)
+	return p8, sec1, err
 }
 
-// encodeEC returns the PKCS#8 and SEC 1 DER of a P-256 key whose private
-// number is d and public point pub (left out when empty). curveInside
-// names the curve in the SEC 1 structure too, not only in PKCS#8's
-// AlgorithmIdentifier.
-func encodeEC(d, pub []byte, curveInside bool) (p8, sec1 []byte, err error) {
-	ec := ecPrivateKeyOut{Version: 1, PrivateKey: d}
-	if curveInside {
-		ec.NamedCurveOID = oidCurveP256
-	}
-	if len(pub) > 0 {
-		ec.PublicKey = asn1.BitString{Bytes: pub, BitLength: 8 * len(pub)}
-	}
-	sec1, err = asn1.Marshal(ec)
-	if err != nil {
-		return nil, nil, fmt.Errorf("failed to marshal SEC 1 key: %w", err)
-	}
+// pkcs8Of wraps the SEC 1 DER of a P-256 key in PKCS#8.
+func pkcs8Of(sec1 []byte) ([]byte, error) {
 	params, err := asn1.Marshal(oidCurveP256)
 	if err != nil {
-		return nil, nil, fmt.Errorf("failed to marshal curve: %w", err)
+		return nil, fmt.Errorf("failed to marshal curve: %w", err)
 	}
-	p8, err = asn1.Marshal(pkcs8Out{
+	p8, err := asn1.Marshal(pkcs8{
 		Algo:       pkix.AlgorithmIdentifier{Algorithm: oidPublicKeyEC, Parameters: asn1.RawValue{FullBytes: params}},
 		PrivateKey: sec1,
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("failed to marshal PKCS#8 key: %w", err)
+		return nil, fmt.Errorf("failed to marshal PKCS#8 key: %w", err)
 	}
-	return p8, sec1, nil
+	return p8, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"encoding/asn1"
 	"encoding/base64"
+	"fmt"
 )
 
 // ecParts are what the encodings of an EC private key are made of: the
@@ -54,6 +55,35 @@ func (p ecParts) layouts() ([]layout, error) {
 		}
 	}
 	return out, nil
+}
+
+// ecPrivateKeyOut is SEC 1 as the layouts write it: crypto/x509 always
+// names the curve and writes the point as it holds it, so the layouts that
+// leave one out or keep a point compressed are built with encoding/asn1.
+type ecPrivateKeyOut struct {
+	Version       int
+	PrivateKey    []byte
+	NamedCurveOID asn1.ObjectIdentifier `asn1:"optional,explicit,tag:0"`
+	PublicKey     asn1.BitString        `asn1:"optional,explicit,tag:1"`
+}
+
+// encodeEC returns the PKCS#8 and SEC 1 DER of a P-256 key whose private
+// number is d and public point pub (left out when empty). curveInside
+// names the curve in the SEC 1 structure too, not only in PKCS#8's
+// AlgorithmIdentifier.
+func encodeEC(d, pub []byte, curveInside bool) (p8, sec1 []byte, err error) {
+	ec := ecPrivateKeyOut{Version: 1, PrivateKey: d}
+	if curveInside {
+		ec.NamedCurveOID = oidCurveP256
+	}
+	if len(pub) > 0 {
+		ec.PublicKey = asn1.BitString{Bytes: pub, BitLength: 8 * len(pub)}
+	}
+	if sec1, err = asn1.Marshal(ec); err != nil {
+		return nil, nil, fmt.Errorf("failed to marshal SEC 1 key: %w", err)
+	}
+	p8, err = pkcs8Of(sec1)
+	return p8, sec1, err
 }
 
 func (p ecParts) locate(der, pub []byte) layout {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mos-tools/publisher-keys/internal/fingerprint"
 )
 
 // Key is an App Store Connect API key, normalised.
@@ -21,7 +23,7 @@ type Key struct {
 	// of the .p8 files App Store Connect hands out.
 	PKCS8PEM string
 	// Fingerprint is "SHA256:" + unpadded base64 of the SHA-256 of the
-	// public key's DER SubjectPublicKeyInfo; see Fingerprint.
+	// public key's DER SubjectPublicKeyInfo; see fingerprint.Of.
 	Fingerprint string
 	// Form describes, without any secret content, the encoding the key was
 	// found in, e.g. "PEM (PKCS#8)" or "base64 of the .p8 file, line-wrapped".
@@ -65,7 +67,7 @@ func (f *found) key() (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	fp, err := Fingerprint(&f.priv.PublicKey)
+	fp, err := fingerprint.Of(&f.priv.PublicKey)
 	if err != nil {
 		return nil, err
 	}
@@ -325,44 +327,69 @@ func parsePEM(t string, notes []string) (*found, error) {
 	if outside {
 		notes = append(notes, "with other text around it")
 	}
-	var (
-		privs     []pemBlock
-		other     *pemBlock
-		hasParams bool
-		hint      asn1.ObjectIdentifier
-	)
+	privs, other, params := sortBlocks(blocks)
+	switch {
+	case len(privs) > 1:
+		return nil, errMultipleKeys(len(privs))
+	case len(privs) == 0:
+		return nil, noPrivateKey(other, params != nil)
+	}
+	der, err := privateDER(privs[0])
+	if err != nil {
+		return nil, err
+	}
+	var hint asn1.ObjectIdentifier
+	if params != nil {
+		hint = paramsCurve(*params)
+	}
+	priv, kind, err := parseDER(der, hint)
+	if err != nil {
+		return nil, err
+	}
+	if params != nil {
+		notes = append(notes, "with an EC PARAMETERS block")
+	}
+	return &found{priv: priv, kind: kind, pem: true, notes: notes}, nil
+}
+
+// sortBlocks sorts PEM blocks into private keys, the first block of any
+// other type, and the last EC PARAMETERS block.
+func sortBlocks(blocks []pemBlock) (privs []pemBlock, other, params *pemBlock) {
 	for i, b := range blocks {
 		switch {
 		case isPrivateLabel(b.label):
 			privs = append(privs, b)
 		case b.label == "EC PARAMETERS":
-			hasParams = true
-			hint = paramsCurve(b)
+			params = &blocks[i]
 		case other == nil:
 			other = &blocks[i]
 		}
 	}
-	if len(privs) > 1 {
-		return nil, errMultipleKeys(len(privs))
-	}
-	if len(privs) == 0 {
-		switch {
-		case other != nil && publicKeyLabels[other.label]:
-			return nil, errPublicKey(article(other.label) + " " + other.label)
-		case other != nil && certificateLabels[other.label] != "":
-			title := "App Store Connect key is a certificate"
-			if strings.Contains(other.label, "REQUEST") {
-				title = "App Store Connect key is a certificate request"
-			}
-			return nil, errCertificate(title, certificateLabels[other.label])
-		case other != nil:
-			return nil, errUnrecognised("a PEM block of a type the action does not know")
-		case hasParams:
-			return nil, errCorrupt("EC PARAMETERS without the EC PRIVATE KEY block that should follow them")
+	return privs, other, params
+}
+
+// noPrivateKey says what PEM without a private key holds instead.
+func noPrivateKey(other *pemBlock, hasParams bool) error {
+	switch {
+	case other != nil && publicKeyLabels[other.label]:
+		return errPublicKey(article(other.label) + " " + other.label)
+	case other != nil && certificateLabels[other.label] != "":
+		title := "App Store Connect key is a certificate"
+		if strings.Contains(other.label, "REQUEST") {
+			title = "App Store Connect key is a certificate request"
 		}
-		return nil, errUnrecognised("PEM armour without a key")
+		return errCertificate(title, certificateLabels[other.label])
+	case other != nil:
+		return errUnrecognised("a PEM block of a type the action does not know")
+	case hasParams:
+		return errCorrupt("EC PARAMETERS without the EC PRIVATE KEY block that should follow them")
 	}
-	b := privs[0]
+	return errUnrecognised("PEM armour without a key")
+}
+
+// privateDER returns the DER of a private key block, when its label is one
+// of the two an App Store Connect key comes in and its body is whole.
+func privateDER(b pemBlock) ([]byte, error) {
 	switch {
 	case b.label == "ENCRYPTED PRIVATE KEY":
 		return nil, errEncrypted("an ENCRYPTED PRIVATE KEY")
@@ -386,18 +413,7 @@ func parsePEM(t string, notes []string) (*found, error) {
 	case !isBase64Text(body):
 		return nil, errCorrupt("a PEM " + b.label + " block whose body is not base64")
 	}
-	der, err := decodeBase64(body)
-	if err != nil {
-		return nil, err
-	}
-	priv, kind, err := parseDER(der, hint)
-	if err != nil {
-		return nil, err
-	}
-	if hasParams {
-		notes = append(notes, "with an EC PARAMETERS block")
-	}
-	return &found{priv: priv, kind: kind, pem: true, notes: notes}, nil
+	return decodeBase64(body)
 }
 
 // paramsCurve reads the named curve of an EC PARAMETERS block, nil if none.

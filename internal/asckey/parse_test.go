@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/json"
@@ -446,5 +447,28 @@ func BenchmarkParse(b *testing.B) {
 				_, _ = Parse(bc.in)
 			}
 		})
+	}
+}
+
+// A PKCS#8 key whose AlgorithmIdentifier names another curve than the SEC 1
+// key inside it: the curve the key names itself decides, as for a SEC 1 key
+// after EC PARAMETERS, and Parse never returns a key that is not on P-256.
+func TestParseMixedCurvesGiveP256(t *testing.T) {
+	t.Parallel()
+	k := newTestKey(t)
+	for _, outer := range []asn1.ObjectIdentifier{{1, 3, 132, 0, 34}, {1, 3, 132, 0, 35}} {
+		params := mustMarshal(t, outer)
+		p8 := mustMarshal(t, struct {
+			Version    int
+			Algo       pkix.AlgorithmIdentifier
+			PrivateKey []byte
+		}{0, pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}, Parameters: asn1.RawValue{FullBytes: params}}, k.sec1DER})
+		got, err := Parse(pemOf("PRIVATE KEY", p8))
+		if err != nil {
+			t.Fatalf("outer curve %v: %v", outer, err)
+		}
+		if got.Private.Curve != elliptic.P256() || !got.Private.Equal(k.priv) {
+			t.Errorf("outer curve %v: Parse returned a key on %s, not the P-256 key inside", outer, got.Private.Curve.Params().Name)
+		}
 	}
 }

@@ -66,12 +66,17 @@ func SecretLines(raw string, k *Key) []string {
 	for _, l := range own {
 		s.addPiece(l)
 	}
-	// A body given on one line, or wrapped otherwise, that a later step
-	// wraps into a PEM. The key's own layouts are covered above, line by
-	// line; this is for the rest (a layout this list does not make, a key
-	// Parse refused).
+	s.addWrapped(v.bodies, generated)
+	return s.lines
+}
+
+// addWrapped registers the 64-character PEM wrapping of bodies given on one
+// line, or wrapped otherwise, that a later step wraps into a PEM. The key's
+// own layouts (generated) are covered line by line already; this is for the
+// rest (a layout SecretLines does not make, a key Parse refused).
+func (s *secretSet) addWrapped(bodies []string, generated map[string]bool) {
 	wrapped := 0
-	for _, b := range v.bodies {
+	for _, b := range bodies {
 		if generated[b] || len(b) > maxWrappedBody {
 			continue
 		}
@@ -80,7 +85,6 @@ func SecretLines(raw string, k *Key) []string {
 			wrapped++
 		}
 	}
-	return s.lines
 }
 
 // Bounds on the PEM wrapping of bodies found in a value: a P-256 key's

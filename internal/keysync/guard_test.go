@@ -131,19 +131,19 @@ func TestOwnerErrorMessages(t *testing.T) {
 		want string
 	}{
 		{name: "apple, refused", err: &OwnerError{App: "weather", Held: theirs, Want: newKey},
-			want: "app weather holds key OLDKEY1234 of another team (Issuer ID 0f3c9a2e…), and this run's key NEWKEY1234 belongs to Issuer ID 57246542…, " +
-				"so nothing was written: the new key must first be proven to see the app: give the app's bundle ID in asc-bundle-ids, or check the workflow's matrix entry"},
+			want: "mos.portal holds key OLDKEY1234 of another team (Issuer ID 0f3c9a2e…), and this run's key NEWKEY1234 belongs to Issuer ID 57246542…, " +
+				"so nothing was written. The new key must first be proven to see the app: give the app's bundle ID in asc-bundle-ids, or check the workflow's matrix entry."},
 		{name: "apple, check", err: &OwnerError{App: "weather", Held: theirs, Want: newKey, Check: true},
-			want: "mos.portal holds key OLDKEY1234 of another team (Issuer ID 0f3c9a2e…) for app weather, not the checked key NEWKEY1234 of Issuer ID 57246542…; " +
-				"to replace it, run this action with mode: sync once the new key is proven to see the app: give the app's bundle ID in asc-bundle-ids; or check the workflow's matrix entry"},
+			want: "mos.portal holds key OLDKEY1234 of another team (Issuer ID 0f3c9a2e…), not the checked key NEWKEY1234 of Issuer ID 57246542…. " +
+				"To replace it, run this action with mode: sync once the new key is proven to see the app: give the app's bundle ID in asc-bundle-ids; or check the workflow's matrix entry."},
 		{name: "play, refused", err: &OwnerError{App: "weather", Held: playHeld, Want: play},
-			want: "app weather holds key a1b2c3d4… of another service account (client email publisher@globex.iam.gserviceaccount.com), " +
-				"and this run's key 3f2e1d0c… belongs to client email publisher@acme.iam.gserviceaccount.com, so nothing was written: " +
-				"the new key must first be proven to edit the app: give the app's package name in play-package-names, or check the workflow's matrix entry"},
+			want: "mos.portal holds key a1b2c3d4… of another service account (client email publisher@globex.iam.gserviceaccount.com), " +
+				"and this run's key 3f2e1d0c… belongs to client email publisher@acme.iam.gserviceaccount.com, so nothing was written. " +
+				"The new key must first be proven to edit the app: give the app's package name in play-package-names, or check the workflow's matrix entry."},
 		{name: "what the portal sent is cleaned", err: &OwnerError{App: "weather",
 			Held: Identity{KeyID: "OLD\n::error::x", Fingerprint: "SHA256:old", Owner: "0f3c\r\n::warning::y"}, Want: newKey},
-			want: "app weather holds key OLD::error::x of another team (Issuer ID 0f3c::warning::y), and this run's key NEWKEY1234 belongs to Issuer ID 57246542…, " +
-				"so nothing was written: the new key must first be proven to see the app: give the app's bundle ID in asc-bundle-ids, or check the workflow's matrix entry"},
+			want: "mos.portal holds key OLD::error::x of another team (Issuer ID 0f3c::warning::y), and this run's key NEWKEY1234 belongs to Issuer ID 57246542…, " +
+				"so nothing was written. The new key must first be proven to see the app: give the app's bundle ID in asc-bundle-ids, or check the workflow's matrix entry."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -108,10 +108,15 @@ type Result struct {
 	Before *Stored
 	// After is what the app holds after an upload (nil if none was made).
 	After *Stored
-	// Replaced is the ID of the other key this run replaced (or, in check
-	// mode, would replace): empty when the app held nothing or a record
+	// Held is what the app holds after the run, as far as the run knows:
+	// nil when it holds no key or that is unknown (a read that failed, an
+	// upload whose outcome could not be learned).
+	Held *Stored
+	// Replaced is the ID of the other key this run's upload replaced: empty
+	// unless the app is uploaded, and when the app held nothing or a record
 	// under this key's ID, also one with another owner or fingerprint. Such
 	// a record is corrected; its ID is the key in use, never one to revoke.
+	// A drifting app in check mode replaced nothing: what it holds is Held.
 	Replaced string
 	Err      error
 	// Recovered is the unusable answer of an upload that reading the key
@@ -162,12 +167,9 @@ func one(ctx context.Context, opts Options, app string) Result {
 		res.Status, res.Err = StatusFailed, err
 		return res
 	}
-	res.Before = before
+	res.Before, res.Held = before, before
 	same := before != nil && before.Matches(opts.Want.Identity)
 	other := before != nil && OtherOwner(before.Identity, opts.Want.Identity)
-	if before != nil && before.KeyID != opts.Want.KeyID {
-		res.Replaced = before.KeyID
-	}
 
 	switch {
 	case opts.Mode == ModeCheck && same:
@@ -185,7 +187,7 @@ func one(ctx context.Context, opts Options, app string) Result {
 	case other && !opts.Proven && !opts.ProvenApps[app]:
 		// A swapped secret or matrix entry looks just like this: a valid key
 		// of another team. Uploading it would break the app's releases.
-		res.Status, res.Replaced = StatusFailed, ""
+		res.Status = StatusFailed
 		res.Err = &OwnerError{App: app, Held: before.Identity, Want: opts.Want}
 		return res
 	}
@@ -199,16 +201,25 @@ func one(ctx context.Context, opts Options, app string) Result {
 		after, err = readBack(ctx, opts, app, unsure.err)
 	}
 	if err != nil {
-		res.Status, res.Replaced, res.Err, res.Recovered = StatusFailed, "", err, nil
+		res.Status, res.Err, res.Recovered = StatusFailed, err, nil
+		// A refusal wrote nothing: the app still holds what it held. After
+		// an unusable answer, the read-back says what it holds, if anything.
+		var unconfirmed *UnconfirmedError
+		if errors.As(err, &unconfirmed) {
+			res.Held = unconfirmed.Held
+		}
 		return res
 	}
-	res.After = after
+	res.After, res.Held = after, after
 	if !after.Matches(opts.Want.Identity) {
-		res.Status, res.Replaced = StatusFailed, ""
+		res.Status = StatusFailed
 		res.Err = &MismatchError{App: app, Want: opts.Want, Got: *after}
 		return res
 	}
 	res.Status = StatusUploaded
+	if before != nil && before.KeyID != opts.Want.KeyID {
+		res.Replaced = before.KeyID
+	}
 	return res
 }
 
@@ -242,18 +253,43 @@ type OwnerError struct {
 // Title is "Key of another team" or "Key of another service account".
 func (e *OwnerError) Title() string { return "Key of another " + e.Want.Names.Team }
 
+// Error names no app (the annotation does), so apps holding the same key
+// of another owner read alike and are reported once.
 func (e *OwnerError) Error() string {
-	heldOwner, wantOwner := shown(e.Held.Owner, e.Want.Owner)
-	heldKey, wantKey := shown(e.Held.KeyID, e.Want.KeyID)
+	_, wantOwner := shown(e.Held.Owner, e.Want.Owner)
+	_, wantKey := shown(e.Held.KeyID, e.Want.KeyID)
 	n := e.Want.Names
 	if e.Check {
-		return fmt.Sprintf("mos.portal holds key %s of another %s (%s %s) for app %s, not the checked key %s of %s %s; "+
-			"to replace it, run this action with mode: sync once the new key is proven to %s; or check the workflow's matrix entry",
-			heldKey, n.Team, n.Owner, heldOwner, e.App, wantKey, n.Owner, wantOwner, n.Proof)
+		return fmt.Sprintf("%s, not the checked key %s of %s %s. "+
+			"To replace it, run this action with mode: sync once the new key is proven to %s; or check the workflow's matrix entry.",
+			DescribeHeld(&Stored{Identity: e.Held}, e.Want), wantKey, n.Owner, wantOwner, n.Proof)
 	}
-	return fmt.Sprintf("app %s holds key %s of another %s (%s %s), and this run's key %s belongs to %s %s, so nothing was written: "+
-		"the new key must first be proven to %s, or check the workflow's matrix entry",
-		e.App, heldKey, n.Team, n.Owner, heldOwner, wantKey, n.Owner, wantOwner, n.Proof)
+	return fmt.Sprintf("%s, and this run's key %s belongs to %s %s, so nothing was written. "+
+		"The new key must first be proven to %s, or check the workflow's matrix entry.",
+		DescribeHeld(&Stored{Identity: e.Held}, e.Want), wantKey, n.Owner, wantOwner, n.Proof)
+}
+
+// DescribeHeld says in one clause what an app holds in mos.portal, measured
+// against the key the run brings: "mos.portal holds no key", "mos.portal
+// holds key OLDKEY0001", "mos.portal holds this key under Issuer ID
+// 0f3c9a2e…", "mos.portal holds key OLDKEY0001 of another team (Issuer ID
+// 0f3c9a2e…)". Values are shortened as Describe shortens them.
+func DescribeHeld(held *Stored, want Want) string {
+	if held == nil {
+		return "mos.portal holds no key"
+	}
+	n := want.Names
+	heldKey, _ := shown(held.KeyID, want.KeyID)
+	heldOwner, _ := shown(held.Owner, want.Owner)
+	switch {
+	case OnlyOwner(held.Identity, want.Identity):
+		return fmt.Sprintf("mos.portal holds this key under %s %s", n.Owner, heldOwner)
+	case OtherOwner(held.Identity, want.Identity):
+		return fmt.Sprintf("mos.portal holds key %s of another %s (%s %s)", heldKey, n.Team, n.Owner, heldOwner)
+	case held.KeyID == want.KeyID:
+		return fmt.Sprintf("mos.portal holds another key under %s %s", n.KeyID, heldKey)
+	}
+	return fmt.Sprintf("mos.portal holds key %s", heldKey)
 }
 
 // NotStartedError reports an app that was never read nor written because the

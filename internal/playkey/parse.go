@@ -14,7 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/mos-tools/publisher-keys/internal/asckey"
+	"github.com/mos-tools/publisher-keys/internal/fingerprint"
 	"github.com/mos-tools/publisher-keys/internal/httpx"
 )
 
@@ -98,7 +98,7 @@ func Parse(raw string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	fp, err := asckey.Fingerprint(&priv.PublicKey)
+	fp, err := fingerprint.Of(&priv.PublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("failed to fingerprint the key: %w", err)
 	}

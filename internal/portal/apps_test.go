@@ -123,11 +123,11 @@ func TestAppsErrorsFromStandin(t *testing.T) {
 		wantIn    string
 	}{
 		{name: "list, unknown token", call: list, prepare: func(e *portalEnv) *portal.Client { return withToken(e.env, "nope") },
-			wantTitle: "mos.portal rejected the token", wantIn: `while reading the app records of project "acme"`},
+			wantTitle: "mos.portal rejected the token", wantIn: `mos.portal rejected the token (401 unauthorized`},
 		{name: "get, unknown token", call: get, prepare: func(e *portalEnv) *portal.Client { return withToken(e.env, "nope") },
-			wantTitle: "mos.portal rejected the token", wantIn: `while reading the record of app "my-app" in project "acme"`},
+			wantTitle: "mos.portal rejected the token", wantIn: `Check the mos-token secret`},
 		{name: "list, token of another project", call: list, prepare: func(e *portalEnv) *portal.Client { return withToken(e.env, otherToken) },
-			wantTitle: "mos.portal token lacks access", wantIn: `no access to project "acme" in mos.portal (403 forbidden`},
+			wantTitle: "mos.portal token lacks access", wantIn: `no access to project "acme" in mos.portal, or the project name is misspelled (403 forbidden`},
 		{name: "get, no such app", call: getGhost, wantTitle: "mos.portal app not found", wantIn: `has no app "ghost"`},
 		{name: "list, portal without records", call: list, prepare: func(e *portalEnv) *portal.Client { e.portal.SetNoAppRecords(true); return e.client },
 			wantIs: portal.ErrNoAppRecords, wantIn: "keeps no app records"},
@@ -138,7 +138,7 @@ func TestAppsErrorsFromStandin(t *testing.T) {
 				e.portal.Faults().Add(fault.Fault{Kind: fault.Status, Status: 503})
 				return e.client
 			},
-			wantTitle: "mos.portal unavailable", wantIn: "while reading the app records"},
+			wantTitle: "mos.portal unavailable", wantIn: "503 Service Unavailable"},
 		{name: "list, html 404 behind a proxy", call: list,
 			prepare: func(e *portalEnv) *portal.Client {
 				e.portal.Faults().Add(fault.Fault{Kind: fault.Status, Status: 404, Body: "<html>no</html>"})
@@ -173,7 +173,7 @@ func TestAppsErrorsFromStandin(t *testing.T) {
 				srv.Close()
 				return newClient(e.t, srv.URL, token)
 			},
-			wantTitle: "Cannot reach mos.portal", wantIn: "could not reach mos.portal while reading the app records"},
+			wantTitle: "Cannot reach mos.portal", wantIn: "could not reach mos.portal at 127.0.0.1:"},
 		{name: "get, app ID that is not a segment", call: func(c *portal.Client, ctx context.Context) error {
 			_, err := c.GetApp(ctx, project, "..")
 			return err

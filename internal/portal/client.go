@@ -262,6 +262,7 @@ type call struct {
 	resource                       string   // ResourceKey, ResourceApps or ResourceApp
 	query                          string   // the encoded query, without "?"
 	secrets                        []string // sent in the body; redacted from anything the portal says
+	host                           string   // mos-url's host, for the errors that blame mos-url
 }
 
 func (op call) path() string {
@@ -306,6 +307,7 @@ func (c *Client) do(ctx context.Context, op call, payload []byte) (int, []byte, 
 	if c.HTTP == nil || c.BaseURL == nil {
 		return 0, nil, errors.New("portal: Client needs BaseURL and HTTP")
 	}
+	op.host = c.BaseURL.Host
 	if err := checkSegment("mos-project", op.project); err != nil {
 		return 0, nil, err
 	}
@@ -347,7 +349,7 @@ func (c *Client) do(ctx context.Context, op call, payload []byte) (int, []byte, 
 			return 0, nil, op.unexpected(0, "the answer is larger than 1 MiB")
 		}
 		return 0, nil, &RequestError{Method: op.method, Platform: op.platform, Project: op.project, App: op.app,
-			Resource: op.resource, Err: redactErr(err, secrets)}
+			Resource: op.resource, Host: op.host, Err: redactErr(err, secrets)}
 	}
 	respBody, err := httpx.ReadBody(resp, httpx.MaxBody)
 	if err != nil {
@@ -356,7 +358,7 @@ func (c *Client) do(ctx context.Context, op call, payload []byte) (int, []byte, 
 			return 0, nil, op.unexpected(resp.StatusCode, "the answer is larger than 1 MiB")
 		}
 		return 0, nil, &RequestError{Method: op.method, Platform: op.platform, Project: op.project, App: op.app,
-			Resource: op.resource, Err: redactErr(err, secrets)}
+			Resource: op.resource, Host: op.host, Err: redactErr(err, secrets)}
 	}
 	if httpx.IsRedirect(resp) {
 		return 0, nil, op.apiError(resp.StatusCode, "", "", "redirected to "+describeLocation(resp.Header.Get("Location")))
@@ -388,7 +390,7 @@ func (op call) errorFromBody(status int, body []byte, secrets []string) *APIErro
 
 func (op call) apiError(status int, code, message, detail string) *APIError {
 	return &APIError{Status: status, Code: code, Message: message, Detail: detail,
-		Project: op.project, App: op.app, Platform: op.platform, Method: op.method, Resource: op.resource}
+		Project: op.project, App: op.app, Platform: op.platform, Method: op.method, Resource: op.resource, Host: op.host}
 }
 
 // unexpected is the error of an answer that does not follow the contract.

@@ -472,10 +472,11 @@ func TestErrors(t *testing.T) {
 	}{
 		{name: "unknown token", prepare: func(e *env) *portal.Client { return withToken(e, "mos-Wrong-Token-0123456789-XYZabc") },
 			want:   result{401, "unauthorized", "mos.portal rejected the token"},
-			wantIn: []string{"check the mos-token secret", "expired"}, wantNot: []string{"mos-Wrong-Token"}, requests: 1},
+			wantIn: []string{"Check the mos-token secret", "expired"}, wantNot: []string{"mos-Wrong-Token", "my-app", "App Store Connect"}, requests: 1},
 		{name: "token of another project", prepare: func(e *env) *portal.Client { return withToken(e, otherToken) },
-			want:   result{403, "forbidden", "mos.portal token lacks access"},
-			wantIn: []string{`no access to project "acme" / app "my-app"`}, wantNot: []string{otherToken}},
+			want:    result{403, "forbidden", "mos.portal token lacks access"},
+			wantIn:  []string{`no access to project "acme" in mos.portal, or the project name is misspelled`, "Check mos-project"},
+			wantNot: []string{otherToken, "my-app", "App Store Connect"}},
 		{name: "project not found", prepare: func(e *env) *portal.Client { e.portal.AddToken(token, "ghost"); return nil },
 			want:   result{404, "project_not_found", "mos.portal project not found"},
 			wantIn: []string{`no project "ghost"`, "mos-project"}},
@@ -499,12 +500,13 @@ func TestErrors(t *testing.T) {
 			want:   result{422, "invalid_key", "mos.portal refused the key"},
 			wantIn: []string{"[redacted]"}, wantNot: []string{pemLine, "BEGIN PRIVATE KEY"}},
 		{name: "401 without a body", faults: []fault.Fault{{Kind: fault.Status, Status: 401, Body: " "}},
-			want: result{401, "", "mos.portal rejected the token"}, wantIn: []string{"check the mos-token secret"}},
+			want:   result{401, "", "mos-url is not mos.portal's API"},
+			wantIn: []string{"mos-url (host 127.0.0.1:", "probably does not point at mos.portal's API", "401 Unauthorized without contract v1's error body"}, wantNot: []string{"mos-token"}},
 		{name: "404 HTML page: wrong mos-url", faults: []fault.Fault{{Kind: fault.Status, Status: 404, Body: "<html><body>Page not found</body></html>"}},
-			want:   result{404, "", "mos.portal endpoint not found"},
-			wantIn: []string{"check that mos-url is the portal's base URL", `<html><body>Page not found</body></html>`}},
+			want:   result{404, "", "mos-url is not mos.portal's API"},
+			wantIn: []string{"probably does not point at mos.portal's API", "Set mos-url to the portal's base URL", `<html><body>Page not found</body></html>`}},
 		{name: "404 with another service's JSON", faults: []fault.Fault{{Kind: fault.Status, Status: 404, Body: `{"message":"Not Found"}`}},
-			want: result{404, "", "mos.portal endpoint not found"}},
+			want: result{404, "", "mos-url is not mos.portal's API"}},
 		{name: "500 page that quotes the token", faults: []fault.Fault{{Kind: fault.Status, Status: 500, Body: "<pre>Authorization: Bearer " + token + "\n\ntrace ...</pre>"}},
 			want:   result{500, "", "mos.portal unavailable"},
 			wantIn: []string{"500 Internal Server Error", "also after retries", "Bearer [redacted]"}, requests: 5},
@@ -514,9 +516,9 @@ func TestErrors(t *testing.T) {
 			want: result{418, "teapot", "Unexpected answer from mos.portal"}, wantIn: []string{"418 I'm a teapot (teapot: short and stout)", "contract v1 does not expect"}, requests: 1},
 		{name: "redirect is refused, not followed", faults: []fault.Fault{{Kind: fault.Redirect, Location: "https://user:pw@login.example.com/sso?session=s3cr3t#x"}},
 			want:   result{307, "", "mos.portal redirected the request"},
-			wantIn: []string{"redirected to https://login.example.com:", "never follows redirects"}, wantNot: []string{"s3cr3t", "pw@", "/sso"}, requests: 1},
+			wantIn: []string{"redirected to https://login.example.com. ", "never follows redirects"}, wantNot: []string{"s3cr3t", "pw@", "/sso"}, requests: 1},
 		{name: "redirect of a PUT", put: true, faults: []fault.Fault{{Kind: fault.Redirect}},
-			want: result{307, "", "mos.portal redirected the request"}, wantIn: []string{"http://127.0.0.2:9:"}, wantNot: []string{"/elsewhere"}, requests: 1},
+			want: result{307, "", "mos.portal redirected the request"}, wantIn: []string{"http://127.0.0.2:9. "}, wantNot: []string{"/elsewhere"}, requests: 1},
 		{name: "200 that is not JSON", faults: []fault.Fault{{Kind: fault.Malformed}},
 			want:   result{200, "", "Unexpected answer from mos.portal"},
 			wantIn: []string{"the body is not a JSON object"}, wantNot: []string{"html", "Service temporarily unavailable"}},
@@ -601,7 +603,8 @@ func TestErrors(t *testing.T) {
 			}
 			msg := err.Error()
 			mu.Lock()
-			messages[tc.name] = apiErr.Title() + "\n" + msg
+			// The stand-in's port changes from run to run.
+			messages[tc.name] = apiErr.Title() + "\n" + strings.ReplaceAll(msg, c.BaseURL.Host, "127.0.0.1:PORT")
 			mu.Unlock()
 			for _, s := range tc.wantIn {
 				if !strings.Contains(msg, s) {
@@ -675,7 +678,7 @@ func TestNoAnswer(t *testing.T) {
 		wantIn    string
 		wantIs    error
 	}{
-		{name: "nothing listens", wantTitle: "Cannot reach mos.portal", wantIn: "check mos-url and that the portal is up",
+		{name: "nothing listens", wantTitle: "Cannot reach mos.portal", wantIn: "Check mos-url and that the portal is up",
 			setup: func(t *testing.T) (*portal.Client, context.Context) {
 				srv := httptest.NewServer(http.NotFoundHandler())
 				base := srv.URL

@@ -36,6 +36,7 @@ type APIError struct {
 	Platform string // PlatformIOS or PlatformAndroid; "" for app records
 	Method   string // GET or PUT
 	Resource string // ResourceKey, ResourceApps or ResourceApp
+	Host     string // mos-url's host, for the errors that blame mos-url
 }
 
 // What a request was about, in APIError.Resource and RequestError.Resource.
@@ -113,12 +114,12 @@ func (e *APIError) kind() string {
 		return "redirect"
 	case e.Status == 0 || (e.Status >= 200 && e.Status < 300):
 		return "bad_answer"
-	case e.Status == http.StatusUnauthorized:
-		return CodeUnauthorized
+	case e.Status == http.StatusUnauthorized, e.Status == http.StatusNotFound:
+		// mos.portal answers both with the contract's error body: without
+		// it, the answer is most likely another service's.
+		return "not_portal"
 	case e.Status == http.StatusForbidden:
 		return CodeForbidden
-	case e.Status == http.StatusNotFound:
-		return "wrong_url"
 	case e.Status == http.StatusTooManyRequests || e.Status >= 500:
 		return "unavailable"
 	}
@@ -142,40 +143,46 @@ func (e *APIError) Title() string {
 		return "mos.portal refused the key"
 	case "redirect":
 		return "mos.portal redirected the request"
-	case "wrong_url":
-		return "mos.portal endpoint not found"
+	case "not_portal":
+		return "mos-url is not mos.portal's API"
 	case "unavailable":
 		return "mos.portal unavailable"
 	}
 	return "Unexpected answer from mos.portal"
 }
 
+// Error leads with one sentence saying what was found; the advice follows.
+// The failures that concern the whole run (the token, the project, mos-url,
+// the portal's health) name neither the app nor the platform, so the same
+// cause reads the same for every app of either store and is reported once.
 func (e *APIError) Error() string {
 	what := keyNoun(e.Platform)
 	doing := describeDoing(e.Method, e.Resource, e.Platform, e.Project, e.App)
 
 	switch e.kind() {
 	case CodeUnauthorized:
-		return fmt.Sprintf("mos.portal rejected the token (%s) while %s: check the mos-token secret; it may be mistyped, or the token may have expired or been revoked, in which case issue a new one in mos.portal and update the secret.", e.said(true), doing)
+		return fmt.Sprintf("mos.portal rejected the token (%s). Check the mos-token secret: it may be mistyped, or the token may have expired or been revoked; then issue a new one in mos.portal and update the secret.", e.said(true))
 	case CodeForbidden:
-		if e.App == "" {
-			return fmt.Sprintf("the mos-token has no access to project %q in mos.portal (%s): use a token issued for that project, or ask a project admin to grant this token access.", e.Project, e.said(true))
-		}
-		return fmt.Sprintf("the mos-token has no access to project %q / app %q in mos.portal (%s): use a token issued for that project, or ask a project admin to grant this token access.", e.Project, e.App, e.said(true))
+		// The contract answers 403, not 404, for a project the token cannot
+		// see: a misspelled project reads exactly like a missing grant.
+		return fmt.Sprintf("the mos-token has no access to project %q in mos.portal, or the project name is misspelled (%s). Check mos-project: it is the project's identifier in mos.portal, not its display name. If it is right, use a token issued for that project, or ask a project admin to grant this token access to it and its apps.", e.Project, e.said(true))
 	case CodeProjectNotFound:
-		return fmt.Sprintf("mos.portal has no project %q (%s): check the spelling of mos-project (the project's identifier in mos.portal, not its display name).", e.Project, e.said(true))
+		return fmt.Sprintf("mos.portal has no project %q (%s). Check the spelling of mos-project: it is the project's identifier in mos.portal, not its display name.", e.Project, e.said(true))
 	case CodeAppNotFound:
-		return fmt.Sprintf("mos.portal project %q has no app %q (%s): check the spelling of this entry in mos-apps (the app's identifier in mos.portal, not its display name).", e.Project, e.App, e.said(true))
+		return fmt.Sprintf("mos.portal project %q has no app %q (%s). Check the spelling of this entry in mos-apps: it is the app's identifier in mos.portal, not its display name.", e.Project, e.App, e.said(true))
 	case CodeKeyNotFound:
 		return fmt.Sprintf("app %q in project %q holds no %s in mos.portal yet (%s).", e.App, e.Project, what, e.said(true))
 	case CodeInvalidKey:
 		return fmt.Sprintf("mos.portal refused the %s for app %q in project %q (%s); nothing was stored. The key passed the action's own checks: check the key in the secret, and if it is right, report the portal's message to the mos.portal team.", what, e.App, e.Project, e.said(true))
 	case "redirect":
-		return fmt.Sprintf("mos.portal answered %s while %s and %s: the action never follows redirects, so that keys and the token go only where mos-url says; set mos-url to the portal's final https base URL.", statusText(e.Status), doing, e.Detail)
-	case "wrong_url":
-		return fmt.Sprintf("mos.portal answered %s without a contract v1 error while %s (%s): check that mos-url is the portal's base URL (without /api/v1) and that the portal supports contract v1 (docs/mos-portal-contract.md).", statusText(e.Status), doing, e.said(false))
+		return fmt.Sprintf("mos.portal answered %s while %s and %s. The action never follows redirects, so that keys and the token go only where mos-url says: set mos-url to the portal's final https base URL.", statusText(e.Status), doing, e.Detail)
+	case "not_portal":
+		return fmt.Sprintf("%s probably does not point at mos.portal's API: it answered %s without contract v1's error body (%s). Set mos-url to the portal's base URL (without /api/v1), and check that the portal supports contract v1 (docs/mos-portal-contract.md).", e.mosURL(), statusText(e.Status), e.Detail)
 	case "unavailable":
-		return fmt.Sprintf("mos.portal answered %s (%s) while %s, also after retries: the portal is unavailable or overloaded; run the workflow again later.", statusText(e.Status), e.said(false), doing)
+		// "the key", not the platform's: a portal down for both stores' apps
+		// is one cause.
+		anyKey := strings.Replace(doing, what, "key", 1)
+		return fmt.Sprintf("mos.portal answered %s (%s) while %s, also after retries. The portal is unavailable or overloaded: run the workflow again later.", statusText(e.Status), e.said(false), anyKey)
 	case "bad_answer":
 		advice := "the portal does not follow contract v1 (docs/mos-portal-contract.md); check mos-url, or report this to the mos.portal team."
 		if e.Resource != ResourceKey {
@@ -186,7 +193,15 @@ func (e *APIError) Error() string {
 		}
 		return fmt.Sprintf("mos.portal answered %s while %s, but %s: %s", statusText(e.Status), doing, e.Detail, advice)
 	}
-	return fmt.Sprintf("mos.portal answered %s (%s) while %s, which contract v1 does not expect: check that mos-url points at a portal that supports it (docs/mos-portal-contract.md).", statusText(e.Status), e.said(false), doing)
+	return fmt.Sprintf("mos.portal answered %s (%s) while %s, which contract v1 does not expect. Check that mos-url points at a portal that supports it (docs/mos-portal-contract.md).", statusText(e.Status), e.said(false), doing)
+}
+
+// mosURL names the mos-url input with its host, as far as it is known.
+func (e *APIError) mosURL() string {
+	if e.Host == "" {
+		return "mos-url"
+	}
+	return fmt.Sprintf("mos-url (host %s)", sanitize(e.Host, 100, nil))
 }
 
 // said renders what the portal said, e.g. "422 invalid_key: keyId must be …",
@@ -228,6 +243,7 @@ func statusText(status int) string {
 type RequestError struct {
 	Method, Platform, Project, App string
 	Resource                       string // as in APIError
+	Host                           string // mos-url's host
 	Err                            error  // redacted: holds no token or key
 }
 
@@ -249,7 +265,8 @@ func (e *RequestError) Error() string {
 	if e.Method == http.MethodPut {
 		doing = "uploading"
 	}
-	doing = fmt.Sprintf("%s the %s of app %q in project %q", doing, keyNoun(e.Platform), e.App, e.Project)
+	// "the key", not the platform's: the same cause for both stores' apps.
+	doing = fmt.Sprintf("%s the key of app %q in project %q", doing, e.App, e.Project)
 	if e.Resource != ResourceKey {
 		doing = describeDoing(e.Method, e.Resource, e.Platform, e.Project, e.App)
 	}
@@ -259,7 +276,12 @@ func (e *RequestError) Error() string {
 	case errors.Is(e.Err, context.Canceled):
 		return fmt.Sprintf("the run was cancelled while %s.", doing)
 	}
-	return fmt.Sprintf("could not reach mos.portal while %s (%s), also after retries: check mos-url and that the portal is up.", doing, transportCause(e.Err))
+	// Not the app: an unreachable portal is one cause for every app.
+	at := ""
+	if e.Host != "" {
+		at = " at " + sanitize(e.Host, 100, nil)
+	}
+	return fmt.Sprintf("could not reach mos.portal%s (%s), also after retries. Check mos-url and that the portal is up.", at, transportCause(e.Err))
 }
 
 // transportCause says why a request got no answer, in words, without the

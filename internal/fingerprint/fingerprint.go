@@ -1,4 +1,7 @@
-package asckey
+// Package fingerprint names a public key without revealing anything, the
+// same way for the App Store Connect and the Google Play key, so that the
+// action, mos.portal and a person with openssl compare keys alike.
+package fingerprint
 
 import (
 	"crypto"
@@ -11,11 +14,12 @@ import (
 	"fmt"
 )
 
-// Fingerprint identifies a public key without revealing anything:
-// "SHA256:" + unpadded standard base64 of the SHA-256 of its DER
-// SubjectPublicKeyInfo. It is the same for every encoding of one key.
-// pub is an *ecdsa.PublicKey or *rsa.PublicKey (or the private key of one).
-func Fingerprint(pub crypto.PublicKey) (string, error) {
+// Of identifies a public key: "SHA256:" + unpadded standard base64 of the
+// SHA-256 of its DER SubjectPublicKeyInfo (43 characters), as
+// `openssl pkey -pubout -outform der | openssl dgst -sha256 -binary | base64`
+// gives it. It is the same for every encoding of one key. pub is an
+// *ecdsa.PublicKey or *rsa.PublicKey (or the private key of one).
+func Of(pub crypto.PublicKey) (string, error) {
 	switch k := pub.(type) {
 	case *ecdsa.PrivateKey:
 		if k == nil {
