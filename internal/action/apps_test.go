@@ -2,6 +2,7 @@ package action_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -332,5 +333,24 @@ func TestNamedPackageNotVisible(t *testing.T) {
 	}
 	if r.outputs["play-valid"] != "true" {
 		t.Errorf("play-valid=%q, want true", r.outputs["play-valid"])
+	}
+}
+
+// TestAppRecordsUnreadableKeyFailed: the records cannot be read and the key
+// fails its check too: both causes are said, once each.
+func TestAppRecordsUnreadableKeyFailed(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	w.asc.RevokeKey(keyID)
+	r := run(t, w.workspace, w.inputs(map[string]string{"mos-token": "mos_wrong_token_00000000"}))
+	if !errors.Is(r.err, action.ErrFailed) {
+		t.Fatalf("error = %v, want ErrFailed", r.err)
+	}
+	titles := r.annotations("error")
+	if len(titles) != 2 || !slices.Contains(titles, "mos.portal rejected the token") {
+		t.Errorf("error titles %q, want the key's and the token's, once each\n%s", titles, r.stdout)
+	}
+	if r.outputs["valid"] != "false" {
+		t.Errorf("valid=%q, want false", r.outputs["valid"])
 	}
 }
