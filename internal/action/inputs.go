@@ -135,7 +135,7 @@ func readConfig(in inputs, workspace string) (*config, error) {
 	var err error
 	c.ascKey, c.ascKeySource, err = keyInput(in, inASCKey, inASCKeyFile, workspace)
 	errs = append(errs, err)
-	if file := strings.TrimSpace(in(inASCKeyFile)); c.ascKey != "" && file != "" {
+	if file := strings.TrimSpace(in(inASCKeyFile)); strings.HasPrefix(c.ascKeySource, "file ") && file != "" {
 		if id, ok := asckey.KeyIDFromFileName(file); ok {
 			switch {
 			case c.ascKeyID == "":
@@ -252,7 +252,9 @@ func keyInput(in inputs, contentInput, fileInput, workspace string) (content, so
 	content, file := in(contentInput), strings.TrimSpace(in(fileInput))
 	switch {
 	case content != "" && file != "":
-		return "", "input " + contentInput, &InputError{Input: contentInput,
+		// The content is returned all the same, so that it is masked before
+		// the run stops on this error: it is a secret whatever else is wrong.
+		return content, "input " + contentInput, &InputError{Input: contentInput,
 			Msg: fmt.Sprintf("both %s and %s are set; give exactly one of them", contentInput, fileInput)}
 	case content != "":
 		return content, "input " + contentInput, nil
