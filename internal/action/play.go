@@ -121,7 +121,7 @@ func (r *run) playStore() *store {
 			note += fmt.Sprintf(" and %s %s", verb, strings.Join(cfg.playPackages, ", "))
 		}
 		if len(recordPkgs) > 0 {
-			note += fmt.Sprintf("; it can manage %d of the %d packages of the apps in mos.portal", len(recordPkgs)-len(unseen), len(recordPkgs))
+			note += fmt.Sprintf("; it can see %d of the %d packages of the apps in mos.portal", len(recordPkgs)-len(unseen), len(recordPkgs))
 		}
 		return note, unseen, nil
 	}
