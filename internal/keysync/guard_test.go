@@ -154,3 +154,21 @@ func TestOwnerErrorMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestTeamGuardProvenApps: an app whose own bundle ID or package the check
+// saw (its mos.portal record) is proven by itself; the others are not.
+func TestTeamGuardProvenApps(t *testing.T) {
+	t.Parallel()
+	theirs := Stored{Identity: Identity{KeyID: "OLDKEY1234", Fingerprint: "SHA256:old", Owner: issuerB}}
+	remote := &memRemote{stored: map[string]Stored{"seen": theirs, "unseen": theirs}, want: newKey}
+	res := Run(t.Context(), Options{Mode: ModeSync, Apps: []string{"seen", "unseen"}, Want: newKey, Remote: remote,
+		ProvenApps: map[string]bool{"seen": true}})
+	got := map[string]Status{res[0].App: res[0].Status, res[1].App: res[1].Status}
+	if diff := cmp.Diff(map[string]Status{"seen": StatusUploaded, "unseen": StatusFailed}, got); diff != "" {
+		t.Fatalf("statuses (-want +got):\n%s", diff)
+	}
+	var owner *OwnerError
+	if !errors.As(res[1].Err, &owner) {
+		t.Errorf("the unproven app's error is %v, want an OwnerError", res[1].Err)
+	}
+}
