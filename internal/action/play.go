@@ -51,7 +51,7 @@ func (r *run) playStore() *store {
 	s.want = keysync.Want{
 		Identity: keysync.Identity{KeyID: key.PrivateKeyID, Fingerprint: key.Fingerprint, Owner: key.ClientEmail},
 		Names: keysync.Names{KeyID: "private key ID", Owner: "client email", Team: "service account",
-			Proof: "edit the app: give the app's package name in play-package-names"},
+			Proof: "reach the app: give the app's package name in play-package-names"},
 	}
 	// The check requires an edit of every package given: the proof that
 	// lets the key replace another service account's key.
