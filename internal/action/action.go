@@ -110,7 +110,9 @@ func (r *run) do(ctx context.Context) error {
 
 	errs := []error{cfgErr}
 	for _, s := range r.stores {
-		errs = append(errs, s.intakeErr)
+		if s.state == keyRefused {
+			errs = append(errs, s.err)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		r.annotateAll(err)
@@ -130,7 +132,7 @@ func (r *run) do(ctx context.Context) error {
 
 	// The app records come first: their bundle IDs and packages join the
 	// store checks, and "*" needs them to know the apps at all.
-	if slices.ContainsFunc(r.stores, func(s *store) bool { return s.given && s.intakeErr == nil }) {
+	if slices.ContainsFunc(r.stores, func(s *store) bool { return s.state == keyNotRun }) {
 		// No request at all when every key given was refused at intake.
 		r.readApps(ctx)
 	}

@@ -20,13 +20,13 @@ func (r *run) appleStore() *store {
 	s := &store{
 		platform:   "ios",
 		name:       "App Store Connect",
-		given:      cfg.hasApple(),
 		ageDays:    -1,
 		revokeHint: "revoke the old key in App Store Connect (Users and Access → Integrations → App Store Connect API → Team Keys).",
 	}
-	if !s.given {
+	if !cfg.hasApple() {
 		return s
 	}
+	s.state = keyNotRun
 
 	var errs []error
 	var key *asckey.Key
@@ -59,7 +59,7 @@ func (r *run) appleStore() *store {
 			errs = append(errs, err)
 		}
 	}
-	s.intakeErr = errors.Join(errs...)
+	s.refuse(errors.Join(errs...))
 	s.facts = [][2]string{{"Key ID", shownID(cfg.ascKeyID, asckey.CheckKeyID)}, {"Issuer ID", shownID(cfg.ascIssuerID, asckey.CheckIssuerID)}}
 	if key == nil {
 		return s
@@ -73,7 +73,7 @@ func (r *run) appleStore() *store {
 	// that lets it replace another team's key.
 	s.proven = len(cfg.bundleIDs) > 0
 	s.facts = append(s.facts, [2]string{"Fingerprint", key.Fingerprint}, [2]string{"Key found as", key.Form})
-	if s.intakeErr != nil {
+	if s.state == keyRefused {
 		return s
 	}
 

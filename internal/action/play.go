@@ -31,11 +31,14 @@ func (r *run) playStore() *store {
 	s := &store{
 		platform:   "android",
 		name:       "Google Play",
-		given:      cfg.hasPlay(),
 		ageDays:    -1,
 		revokeHint: "delete the old key in Google Cloud (IAM & Admin → Service accounts → the account → Keys).",
 	}
-	if !s.given || cfg.playKey == "" {
+	if !cfg.hasPlay() {
+		return s
+	}
+	s.state = keyNotRun
+	if cfg.playKey == "" {
 		return s
 	}
 
@@ -45,7 +48,7 @@ func (r *run) playStore() *store {
 		r.maskKey(playkey.SecretLines(cfg.playKey, key))
 	}
 	if err != nil {
-		s.intakeErr = fmt.Errorf("%s: %w", cfg.playKeySource, err)
+		s.refuse(fmt.Errorf("%s: %w", cfg.playKeySource, err))
 		return s
 	}
 	s.want = keysync.Want{
@@ -69,7 +72,7 @@ func (r *run) playStore() *store {
 		badNames = append(badNames, play.CheckPackageName(p))
 	}
 	if err := errors.Join(badNames...); err != nil {
-		s.intakeErr = err
+		s.refuse(err)
 		return s
 	}
 	client := &play.Client{BaseURL: cfg.playAPIURL, Key: key, Now: r.deps.Now, Edit: cfg.playEdit, CertTransport: r.deps.Transport}

@@ -20,16 +20,16 @@ import (
 type store struct {
 	platform string // "ios" or "android", as in the results output
 	name     string // "App Store Connect" or "Google Play"
-	given    bool   // a key for this store was given
 
-	intakeErr error // the key or its IDs were refused before any request
-	checked   bool  // the store's check ran to an answer
-	valid     bool  // the key passed every check
-	checkErr  error
-	checkNote string // what the successful check found, for the log and summary
-	// checkCut is the run's context error when the check failed after the
-	// run's time ran out or it was cancelled: the key was not disproven.
-	checkCut error
+	// state is where the key got to; err says why it was refused or
+	// failed its check, note what a check that passed found (for the log
+	// and summary).
+	state keyState
+	err   error
+	note  string
+	// cut is the run's context error when the check failed after the run's
+	// time ran out or it was cancelled: the key was not disproven.
+	cut error
 
 	want    keysync.Want
 	proven  bool        // the check proves the key serves the apps (keysync.Options.Proven)
@@ -57,11 +57,33 @@ type store struct {
 	remote func(c *portal.Client, project string) keysync.Remote
 }
 
+// keyState is where a store's key got to in the run.
+type keyState int
+
+const (
+	keyNotGiven    keyState = iota // no key was given for this store
+	keyRefused                     // the key or its IDs were refused before any request (err)
+	keyNotRun                      // accepted, but not checked: other inputs were refused
+	keyCheckFailed                 // the store's check failed (err, and cut if the run's time ran out)
+	keyValid                       // the key passed every check (note)
+)
+
+// given reports whether a key was given for this store.
+func (s *store) given() bool { return s.state != keyNotGiven }
+
+// refuse records why the key was refused at intake; a nil err leaves the
+// key accepted.
+func (s *store) refuse(err error) {
+	if err != nil {
+		s.state, s.err = keyRefused, err
+	}
+}
+
 func (s *store) failed() bool {
-	if !s.given {
+	if s.state == keyNotGiven {
 		return false
 	}
-	if !s.valid {
+	if s.state != keyValid {
 		return true
 	}
 	for _, res := range s.results {
@@ -74,19 +96,18 @@ func (s *store) failed() bool {
 
 // run checks the key with its store and, if it passed, syncs it.
 func (r *run) runStore(ctx context.Context, s *store) {
-	if !s.given || s.intakeErr != nil || s.check == nil {
+	if s.state != keyNotRun || s.check == nil {
 		return
 	}
 	note, unseen, err := s.check(ctx, s.sel.storeIDs)
-	s.checked = true
 	if err != nil {
-		s.checkErr, s.checkCut = err, ctx.Err()
+		s.state, s.err, s.cut = keyCheckFailed, err, ctx.Err()
 		// One annotation per error: Play joins one error per package.
 		r.annotateAll(err)
 		r.logf("%s: the key failed the check, so no mos.portal app was touched", s.name)
 		return
 	}
-	s.valid, s.checkNote = true, note
+	s.state, s.note = keyValid, note
 	r.logf("%s: %s", s.name, note)
 
 	if !r.cfg.hasMos() {
