@@ -105,18 +105,7 @@ func (r *run) appleStore() *store {
 		}
 		return note, unseen, nil
 	}
-	upload := portal.IOSKeyUpload{KeyID: cfg.ascKeyID, IssuerID: cfg.ascIssuerID, PrivateKey: key.PKCS8PEM}
-	s.remote = func(c *portal.Client, project string) keysync.Remote {
-		return portalRemote[*portal.IOSKey]{
-			get: func(ctx context.Context, app string) (*portal.IOSKey, error) { return c.GetIOSKey(ctx, project, app) },
-			put: func(ctx context.Context, app string) (*portal.IOSKey, bool, error) {
-				return c.PutIOSKey(ctx, project, app, upload)
-			},
-			stored: func(k *portal.IOSKey) *keysync.Stored {
-				return &keysync.Stored{Identity: keysync.Identity{KeyID: k.KeyID, Fingerprint: k.Fingerprint, Owner: k.IssuerID}, UploadedAt: k.UploadedAt}
-			},
-		}
-	}
+	s.upload = portal.IOSKeyUpload{KeyID: cfg.ascKeyID, IssuerID: cfg.ascIssuerID, PrivateKey: key.PKCS8PEM}
 	return s
 }
 

@@ -128,20 +128,7 @@ func (r *run) playStore() *store {
 		}
 		return note, unseen, nil
 	}
-	upload := portal.AndroidKeyUpload{ServiceAccountJSON: string(key.JSON)}
-	s.remote = func(c *portal.Client, project string) keysync.Remote {
-		return portalRemote[*portal.AndroidKey]{
-			get: func(ctx context.Context, app string) (*portal.AndroidKey, error) {
-				return c.GetAndroidKey(ctx, project, app)
-			},
-			put: func(ctx context.Context, app string) (*portal.AndroidKey, bool, error) {
-				return c.PutAndroidKey(ctx, project, app, upload)
-			},
-			stored: func(k *portal.AndroidKey) *keysync.Stored {
-				return &keysync.Stored{Identity: keysync.Identity{KeyID: k.PrivateKeyID, Fingerprint: k.Fingerprint, Owner: k.ClientEmail}, UploadedAt: k.UploadedAt}
-			},
-		}
-	}
+	s.upload = portal.AndroidKeyUpload{ServiceAccountJSON: string(key.JSON)}
 	return s
 }
 

@@ -53,8 +53,8 @@ type store struct {
 	// idNoun, keyName and whose name the key's side in an app's
 	// unseenError: "bundle ID", "key ABCDE12345", "Issuer ID …".
 	idNoun, keyName, whose string
-	// remote is the key's place in mos.portal.
-	remote func(c *portal.Client, project string) keysync.Remote
+	// upload is the checked key as mos.portal stores it.
+	upload portal.Upload
 }
 
 // keyState is where a store's key got to in the run.
@@ -161,7 +161,7 @@ func (r *run) runStore(ctx context.Context, s *store) {
 		Mode:       r.cfg.mode,
 		Apps:       apps,
 		Want:       s.want,
-		Remote:     s.remote(r.portalClient(), r.cfg.mosProject),
+		Remote:     portalRemote{client: r.portalClient(), project: r.cfg.mosProject, platform: s.platform, upload: s.upload},
 		Proven:     s.proven,
 		ProvenApps: proven,
 		Outer:      r.outer,
@@ -279,31 +279,36 @@ func (r *run) httpClient(service string) *retryablehttp.Client {
 }
 
 // portalRemote is one platform's key of the apps in mos.portal, as keysync
-// sees it: K is the portal package's record of that platform's key.
-type portalRemote[K any] struct {
-	get    func(ctx context.Context, app string) (K, error)
-	put    func(ctx context.Context, app string) (K, bool, error)
-	stored func(K) *keysync.Stored
+// sees it.
+type portalRemote struct {
+	client   *portal.Client
+	project  string
+	platform string        // portal.PlatformIOS or portal.PlatformAndroid
+	upload   portal.Upload // the checked key, as Put sends it
 }
 
-func (p portalRemote[K]) Get(ctx context.Context, app string) (*keysync.Stored, error) {
-	k, err := p.get(ctx, app)
+func (p portalRemote) Get(ctx context.Context, app string) (*keysync.Stored, error) {
+	rec, err := p.client.GetKey(ctx, p.project, app, p.platform)
 	if portal.IsKeyNotFound(err) {
 		return nil, keysync.ErrNoKey
 	}
 	if err != nil {
 		return nil, err
 	}
-	return p.stored(k), nil
+	return stored(rec), nil
 }
 
-func (p portalRemote[K]) Put(ctx context.Context, app string) (*keysync.Stored, error) {
-	k, _, err := p.put(ctx, app)
+func (p portalRemote) Put(ctx context.Context, app string) (*keysync.Stored, error) {
+	rec, _, err := p.client.PutKey(ctx, p.project, app, p.upload)
 	if portal.OutcomeUnknown(err) {
 		return nil, keysync.Uncertain(err) // keysync reads the key back
 	}
 	if err != nil {
 		return nil, err
 	}
-	return p.stored(k), nil
+	return stored(rec), nil
+}
+
+func stored(rec *portal.Record) *keysync.Stored {
+	return &keysync.Stored{Identity: keysync.Identity{KeyID: rec.KeyID, Fingerprint: rec.Fingerprint, Owner: rec.Owner}, UploadedAt: rec.UploadedAt}
 }
