@@ -80,16 +80,10 @@ func (r *run) appleStore() *store {
 	signer := &appstore.Signer{KeyID: cfg.ascKeyID, IssuerID: cfg.ascIssuerID, Key: key.Private, Now: r.deps.Now}
 	s.idNoun, s.keyName, s.whose = "bundle ID", "key "+cfg.ascKeyID, "Issuer ID "+cfg.ascIssuerID
 	s.check = func(ctx context.Context, recordIDs []string) (string, map[string]storeAnswer, error) {
-		// Sign the one token of the run now, so it is masked before use.
-		token, err := signer.Token()
-		if err != nil {
-			return "", nil, err
-		}
-		r.secret(token)
-		// The individual-key token of a 401's second look is registered
-		// before it is sent, like the team token above.
+		// The client signs the tokens and registers each with the seam
+		// before it is sent.
 		client := &appstore.Client{BaseURL: cfg.ascAPIURL, HTTP: r.httpClient("App Store Connect"), Signer: signer,
-			Mask: func(token string) { r.secret(token) }}
+			Secret: func(token string) { r.secret(token) }}
 		// One check for both lists (one request per 200 bundle IDs).
 		chk, err := client.Check(ctx, union(cfg.bundleIDs, recordIDs))
 		unseen, err := splitUnseen(err, cfg.bundleIDs)

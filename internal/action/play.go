@@ -79,7 +79,7 @@ func (r *run) playStore() *store {
 	s.idNoun, s.keyName, s.whose = "package", "service account "+key.ClientEmail, "private key ID "+key.PrivateKeyID
 	s.check = func(ctx context.Context, recordPkgs []string) (string, map[string]storeAnswer, error) {
 		client.HTTP = r.httpClient("Google")
-		client.OnSecret = func(secret string) { r.secret(secret) }
+		client.Secret = func(secret string) { r.secret(secret) }
 		// The apps' packages are always checked read-only: an edit per
 		// app could break a release mos.publisher is uploading.
 		client.ReadOnly = make(map[string]bool, len(recordPkgs))

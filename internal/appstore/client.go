@@ -35,10 +35,16 @@ type Client struct {
 	BaseURL *url.URL              // e.g. from httpx.ParseBaseURL("asc-api-url", ...)
 	HTTP    *retryablehttp.Client // nil: NewHTTPClient(nil)
 	Signer  *Signer
-	// Mask, if set, is handed every token Check makes besides the Signer's
-	// (the individual-key token of a 401's second look) before it is sent,
-	// so the caller can mask it like the team token.
-	Mask func(token string)
+	// Secret, if set, is handed every token Check signs (the team token,
+	// and the individual-key token of a 401's second look) before it is
+	// sent, so the caller can mask it before it could show up anywhere.
+	Secret func(token string)
+}
+
+func (c *Client) secret(token string) {
+	if c.Secret != nil {
+		c.Secret(token)
+	}
 }
 
 // NewHTTPClient is the retrying client for App Store Connect, with the
@@ -77,6 +83,7 @@ func (c *Client) Check(ctx context.Context, bundleIDs []string) (*Check, error) 
 	if err != nil {
 		return nil, err
 	}
+	c.secret(token)
 	apps := c.BaseURL.JoinPath("v1", "apps")
 
 	if len(ids) == 0 {

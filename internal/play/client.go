@@ -34,10 +34,10 @@ type Client struct {
 	HTTP    *retryablehttp.Client // the retrying client of package httpx
 	Key     *playkey.Key          // the key to check; its token_uri was vetted by playkey.Parse
 	Now     func() time.Time      // the clock; nil means time.Now
-	// OnSecret receives the signed assertion and the access token as soon
+	// Secret receives the signed assertion and the access token as soon
 	// as they exist, before they could appear anywhere, so the caller can
 	// register them with ::add-mask::. Nil means nobody is told.
-	OnSecret func(string)
+	Secret func(string)
 	// Edit selects the check of each package: false (play-check: read)
 	// lists the production track's releases, which opens nothing; true
 	// (play-check: edit) opens an edit and deletes it, which invalidates
@@ -348,7 +348,7 @@ func (c *Client) now() time.Time {
 }
 
 func (c *Client) secret(s string) {
-	if c.OnSecret != nil && s != "" {
-		c.OnSecret(s)
+	if c.Secret != nil && s != "" {
+		c.Secret(s)
 	}
 }

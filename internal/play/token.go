@@ -150,7 +150,7 @@ func (e *TokenError) said() string {
 }
 
 // token exchanges a signed assertion for an access token. Both are handed
-// to OnSecret before they could show up anywhere.
+// to Secret before they could show up anywhere.
 func (c *Client) token(ctx context.Context) (string, error) {
 	k := c.Key
 	der, err := x509.MarshalPKCS8PrivateKey(k.Private)
