@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/go-retryablehttp"
-
 	"github.com/mos-tools/publisher-keys/internal/httpx"
 	"github.com/mos-tools/publisher-keys/internal/keysync"
 	"github.com/mos-tools/publisher-keys/internal/portal"
@@ -265,7 +263,7 @@ func (r *run) checkAge(s *store) {
 }
 
 // httpClient is the retrying client for one service, logging retries.
-func (r *run) httpClient(service string) *retryablehttp.Client {
+func (r *run) httpClient(service string) *httpx.Client {
 	return httpx.New(httpx.Config{
 		Service:        service,
 		UserAgent:      version.UserAgent(),

@@ -32,8 +32,8 @@ const (
 
 // Client asks App Store Connect whether a key works.
 type Client struct {
-	BaseURL *url.URL              // e.g. from httpx.ParseBaseURL("asc-api-url", ...)
-	HTTP    *retryablehttp.Client // nil: NewHTTPClient(nil)
+	BaseURL *url.URL      // e.g. from httpx.ParseBaseURL("asc-api-url", ...)
+	HTTP    *httpx.Client // nil: NewHTTPClient(nil)
 	Signer  *Signer
 	// Secret, if set, is handed every token Check signs (the team token,
 	// and the individual-key token of a 401's second look) before it is
@@ -49,7 +49,7 @@ func (c *Client) secret(token string) {
 
 // NewHTTPClient is the retrying client for App Store Connect, with the
 // action's User-Agent; log, if not nil, receives one line per retry.
-func NewHTTPClient(log func(string)) *retryablehttp.Client {
+func NewHTTPClient(log func(string)) *httpx.Client {
 	return httpx.New(httpx.Config{Service: "App Store Connect", UserAgent: version.UserAgent(), Log: log})
 }
 
@@ -173,7 +173,7 @@ func (c *Client) get(ctx context.Context, token string, u *url.URL) (*page, erro
 		hc = NewHTTPClient(nil)
 	}
 	// Retry lines name the request, never its query: "App Store Connect GET /v1/apps".
-	resp, err := httpx.Labelled(hc, "App Store Connect GET /"+strings.TrimPrefix(u.EscapedPath(), "/")).Do(req)
+	resp, err := hc.Labelled("App Store Connect GET /" + strings.TrimPrefix(u.EscapedPath(), "/")).Do(req)
 	if err != nil {
 		if resp != nil {
 			resp.Body.Close()

@@ -36,7 +36,7 @@ const (
 type Client struct {
 	BaseURL *url.URL // the mos-url input, as checked by httpx.ParseBaseURL
 	Token   string   // the mos-token input; never logged nor put into errors
-	HTTP    *retryablehttp.Client
+	HTTP    *httpx.Client
 }
 
 // Record is what mos.portal holds for an app's key, of either platform.
@@ -323,7 +323,7 @@ func (c *Client) do(ctx context.Context, op call, payload []byte) (int, []byte, 
 	}
 
 	secrets := append([]string{c.Token}, op.secrets...)
-	resp, err := httpx.Labelled(c.HTTP, "mos.portal "+op.label()).Do(req)
+	resp, err := c.HTTP.Labelled("mos.portal " + op.label()).Do(req)
 	if err != nil {
 		if resp != nil { // a response that came with a cancelled context
 			_ = resp.Body.Close()
