@@ -17,16 +17,11 @@ import (
 // nothing: the caller prints only after every store has masked its secrets.
 func (r *run) appleStore() *store {
 	cfg := r.cfg
-	s := &store{
-		platform:   "ios",
-		name:       "App Store Connect",
-		ageDays:    -1,
-		revokeHint: "revoke the old key in App Store Connect (Users and Access → Integrations → App Store Connect API → Team Keys).",
-	}
-	if !cfg.hasApple() {
+	s := newStore("ios", "App Store Connect", cfg.hasApple(),
+		"revoke the old key in App Store Connect (Users and Access → Integrations → App Store Connect API → Team Keys).")
+	if !s.given() {
 		return s
 	}
-	s.state = keyNotRun
 
 	var errs []error
 	var key *asckey.Key

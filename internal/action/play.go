@@ -28,17 +28,9 @@ func keyWide(kind play.APIErrorKind) bool {
 // prints nothing: the caller prints only after every secret is masked.
 func (r *run) playStore() *store {
 	cfg := r.cfg
-	s := &store{
-		platform:   "android",
-		name:       "Google Play",
-		ageDays:    -1,
-		revokeHint: "delete the old key in Google Cloud (IAM & Admin → Service accounts → the account → Keys).",
-	}
-	if !cfg.hasPlay() {
-		return s
-	}
-	s.state = keyNotRun
-	if cfg.playKey == "" {
+	s := newStore("android", "Google Play", cfg.hasPlay(),
+		"delete the old key in Google Cloud (IAM & Admin → Service accounts → the account → Keys).")
+	if !s.given() || cfg.playKey == "" {
 		return s
 	}
 

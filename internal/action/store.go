@@ -66,6 +66,16 @@ const (
 	keyValid                       // the key passed every check (note)
 )
 
+// newStore is a store before its intake: its key given (and not yet
+// checked) or not.
+func newStore(platform, name string, given bool, revokeHint string) *store {
+	s := &store{platform: platform, name: name, ageDays: -1, revokeHint: revokeHint}
+	if given {
+		s.state = keyNotRun
+	}
+	return s
+}
+
 // given reports whether a key was given for this store.
 func (s *store) given() bool { return s.state != keyNotGiven }
 
