@@ -3,6 +3,7 @@ package action
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ type keyState int
 const (
 	keyNotGiven    keyState = iota // no key was given for this store
 	keyRefused                     // the key or its IDs were refused before any request (err)
-	keyNotRun                      // accepted, but not checked: other inputs were refused
+	keyNotRun                      // accepted, not checked yet (at the end: other inputs were refused)
 	keyCheckFailed                 // the store's check failed (err, and cut if the run's time ran out)
 	keyValid                       // the key passed every check (note)
 )
@@ -87,19 +88,18 @@ func (s *store) refuse(err error) {
 	}
 }
 
+// failed reports whether the store fails the step: a key given that did
+// not pass, or an app it left failed or drifting.
 func (s *store) failed() bool {
-	if s.state == keyNotGiven {
+	switch s.state {
+	case keyNotGiven:
 		return false
+	case keyValid:
+		return slices.ContainsFunc(s.results, func(res keysync.Result) bool {
+			return res.Status == keysync.StatusFailed || res.Status == keysync.StatusDrift
+		})
 	}
-	if s.state != keyValid {
-		return true
-	}
-	for _, res := range s.results {
-		if res.Status == keysync.StatusFailed || res.Status == keysync.StatusDrift {
-			return true
-		}
-	}
-	return false
+	return true
 }
 
 // run checks the key with its store and, if it passed, syncs it.
