@@ -522,3 +522,19 @@ func TestTellsApart401s(t *testing.T) {
 		})
 	}
 }
+
+// TestFinalErrorIsPlain pins that the final error line on stderr, which the
+// runner reads too, goes through the seam's escaping: text in a wrapped
+// error (here a flag name) cannot become a workflow command.
+func TestFinalErrorIsPlain(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), []string{"sandbox", "-x\n::error::pwned ##[group]y"}, testDeps(nil, &stdout), &stderr)
+	if code != 1 {
+		t.Fatalf("exit code %d, want 1", code)
+	}
+	got := strings.TrimSuffix(stderr.String(), "\n")
+	if strings.Contains(got, "\n") || strings.Contains(got, "##[") || !strings.Contains(got, "-x ::error::pwned") {
+		t.Errorf("stderr = %q, want one plain line", stderr.String())
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/mos-tools/publisher-keys/internal/action"
+	"github.com/mos-tools/publisher-keys/internal/ghout"
 	"github.com/mos-tools/publisher-keys/internal/sandbox"
 	"github.com/mos-tools/publisher-keys/internal/version"
 )
@@ -19,7 +20,10 @@ import (
 // waits. Nothing reads stdin, so it is not passed.
 func run(ctx context.Context, args []string, d action.Deps, stderr io.Writer) int {
 	if err := realMain(ctx, args, d); err != nil {
-		fmt.Fprintln(stderr, err)
+		// The runner reads stderr as it reads stdout: the line goes through
+		// the seam's escaping, so no text a wrapped error carries (a
+		// server's, a file's) can become a workflow command.
+		fmt.Fprintln(stderr, ghout.Plain(err.Error()))
 		return 1
 	}
 	return 0

@@ -87,10 +87,11 @@ type run struct {
 }
 
 func (r *run) do(ctx context.Context) error {
-	cfg, cfgErr, err := r.readConfig(ctx)
+	read, err := r.readConfig(ctx)
 	if err != nil {
 		return err
 	}
+	cfg, cfgErr := read.cfg, read.refused
 	r.cfg = cfg
 
 	// Parse the keys and mask every line of them, and the token, before the
@@ -110,7 +111,9 @@ func (r *run) do(ctx context.Context) error {
 
 	errs := []error{cfgErr}
 	for _, s := range r.stores {
-		errs = append(errs, s.intakeErr)
+		if s.state == keyRefused {
+			errs = append(errs, s.err)
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		r.annotateAll(err)
@@ -130,7 +133,7 @@ func (r *run) do(ctx context.Context) error {
 
 	// The app records come first: their bundle IDs and packages join the
 	// store checks, and "*" needs them to know the apps at all.
-	if slices.ContainsFunc(r.stores, func(s *store) bool { return s.given && s.intakeErr == nil }) {
+	if slices.ContainsFunc(r.stores, func(s *store) bool { return s.state == keyNotRun }) {
 		// No request at all when every key given was refused at intake.
 		r.readApps(ctx)
 	}
@@ -169,21 +172,25 @@ func (r *run) do(ctx context.Context) error {
 	return nil
 }
 
+// configRead is what reading the inputs gave: the config, and every
+// problem found with the inputs (refused, nil when all passed).
+type configRead struct {
+	cfg     *config
+	refused error
+}
+
 // readConfig reads the inputs under the run's context, so a signal ends the
-// run even while a key file is being read.
-func (r *run) readConfig(ctx context.Context) (*config, error, error) {
-	type read struct {
-		cfg *config
-		err error
-	}
-	done := make(chan read, 1)
+// run even while a key file is being read. Its error is only that: the run
+// was cancelled before the inputs were read.
+func (r *run) readConfig(ctx context.Context) (configRead, error) {
+	done := make(chan configRead, 1)
 	go func() {
 		cfg, err := readConfig(r.gh.GetInput, r.deps.Getenv("GITHUB_WORKSPACE"))
-		done <- read{cfg, err}
+		done <- configRead{cfg, err}
 	}()
 	select {
 	case got := <-done:
-		return got.cfg, got.err, nil
+		return got, nil
 	case <-ctx.Done():
 	}
 	// Cancelled: inputs read in time still get their report (every app
@@ -193,9 +200,9 @@ func (r *run) readConfig(ctx context.Context) (*config, error, error) {
 	defer t.Stop()
 	select {
 	case got := <-done:
-		return got.cfg, got.err, nil
+		return got, nil
 	case <-t.C:
-		return nil, nil, fmt.Errorf("cancelled while reading the inputs: %w", context.Cause(ctx))
+		return configRead{}, fmt.Errorf("cancelled while reading the inputs: %w", context.Cause(ctx))
 	}
 }
 

@@ -17,14 +17,9 @@ import (
 // nothing: the caller prints only after every store has masked its secrets.
 func (r *run) appleStore() *store {
 	cfg := r.cfg
-	s := &store{
-		platform:   "ios",
-		name:       "App Store Connect",
-		given:      cfg.hasApple(),
-		ageDays:    -1,
-		revokeHint: "revoke the old key in App Store Connect (Users and Access → Integrations → App Store Connect API → Team Keys).",
-	}
-	if !s.given {
+	s := newStore("ios", "App Store Connect", cfg.hasApple(),
+		"revoke the old key in App Store Connect (Users and Access → Integrations → App Store Connect API → Team Keys).")
+	if !s.given() {
 		return s
 	}
 
@@ -59,7 +54,7 @@ func (r *run) appleStore() *store {
 			errs = append(errs, err)
 		}
 	}
-	s.intakeErr = errors.Join(errs...)
+	s.refuse(errors.Join(errs...))
 	s.facts = [][2]string{{"Key ID", shownID(cfg.ascKeyID, asckey.CheckKeyID)}, {"Issuer ID", shownID(cfg.ascIssuerID, asckey.CheckIssuerID)}}
 	if key == nil {
 		return s
@@ -73,23 +68,17 @@ func (r *run) appleStore() *store {
 	// that lets it replace another team's key.
 	s.proven = len(cfg.bundleIDs) > 0
 	s.facts = append(s.facts, [2]string{"Fingerprint", key.Fingerprint}, [2]string{"Key found as", key.Form})
-	if s.intakeErr != nil {
+	if s.state == keyRefused {
 		return s
 	}
 
 	signer := &appstore.Signer{KeyID: cfg.ascKeyID, IssuerID: cfg.ascIssuerID, Key: key.Private, Now: r.deps.Now}
 	s.idNoun, s.keyName, s.whose = "bundle ID", "key "+cfg.ascKeyID, "Issuer ID "+cfg.ascIssuerID
 	s.check = func(ctx context.Context, recordIDs []string) (string, map[string]storeAnswer, error) {
-		// Sign the one token of the run now, so it is masked before use.
-		token, err := signer.Token()
-		if err != nil {
-			return "", nil, err
-		}
-		r.secret(token)
-		// The individual-key token of a 401's second look is registered
-		// before it is sent, like the team token above.
+		// The client signs the tokens and registers each with the seam
+		// before it is sent.
 		client := &appstore.Client{BaseURL: cfg.ascAPIURL, HTTP: r.httpClient("App Store Connect"), Signer: signer,
-			Mask: func(token string) { r.secret(token) }}
+			Secret: func(token string) { r.secret(token) }}
 		// One check for both lists (one request per 200 bundle IDs).
 		chk, err := client.Check(ctx, union(cfg.bundleIDs, recordIDs))
 		unseen, err := splitUnseen(err, cfg.bundleIDs)
@@ -105,18 +94,7 @@ func (r *run) appleStore() *store {
 		}
 		return note, unseen, nil
 	}
-	upload := portal.IOSKeyUpload{KeyID: cfg.ascKeyID, IssuerID: cfg.ascIssuerID, PrivateKey: key.PKCS8PEM}
-	s.remote = func(c *portal.Client, project string) keysync.Remote {
-		return portalRemote[*portal.IOSKey]{
-			get: func(ctx context.Context, app string) (*portal.IOSKey, error) { return c.GetIOSKey(ctx, project, app) },
-			put: func(ctx context.Context, app string) (*portal.IOSKey, bool, error) {
-				return c.PutIOSKey(ctx, project, app, upload)
-			},
-			stored: func(k *portal.IOSKey) *keysync.Stored {
-				return &keysync.Stored{Identity: keysync.Identity{KeyID: k.KeyID, Fingerprint: k.Fingerprint, Owner: k.IssuerID}, UploadedAt: k.UploadedAt}
-			},
-		}
-	}
+	s.upload = portal.IOSKeyUpload{KeyID: cfg.ascKeyID, IssuerID: cfg.ascIssuerID, PrivateKey: key.PKCS8PEM}
 	return s
 }
 

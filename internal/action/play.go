@@ -28,14 +28,9 @@ func keyWide(kind play.APIErrorKind) bool {
 // prints nothing: the caller prints only after every secret is masked.
 func (r *run) playStore() *store {
 	cfg := r.cfg
-	s := &store{
-		platform:   "android",
-		name:       "Google Play",
-		given:      cfg.hasPlay(),
-		ageDays:    -1,
-		revokeHint: "delete the old key in Google Cloud (IAM & Admin → Service accounts → the account → Keys).",
-	}
-	if !s.given || cfg.playKey == "" {
+	s := newStore("android", "Google Play", cfg.hasPlay(),
+		"delete the old key in Google Cloud (IAM & Admin → Service accounts → the account → Keys).")
+	if !s.given() || cfg.playKey == "" {
 		return s
 	}
 
@@ -45,7 +40,7 @@ func (r *run) playStore() *store {
 		r.maskKey(playkey.SecretLines(cfg.playKey, key))
 	}
 	if err != nil {
-		s.intakeErr = fmt.Errorf("%s: %w", cfg.playKeySource, err)
+		s.refuse(fmt.Errorf("%s: %w", cfg.playKeySource, err))
 		return s
 	}
 	s.want = keysync.Want{
@@ -69,14 +64,14 @@ func (r *run) playStore() *store {
 		badNames = append(badNames, play.CheckPackageName(p))
 	}
 	if err := errors.Join(badNames...); err != nil {
-		s.intakeErr = err
+		s.refuse(err)
 		return s
 	}
 	client := &play.Client{BaseURL: cfg.playAPIURL, Key: key, Now: r.deps.Now, Edit: cfg.playEdit, CertTransport: r.deps.Transport}
 	s.idNoun, s.keyName, s.whose = "package", "service account "+key.ClientEmail, "private key ID "+key.PrivateKeyID
 	s.check = func(ctx context.Context, recordPkgs []string) (string, map[string]storeAnswer, error) {
 		client.HTTP = r.httpClient("Google")
-		client.OnSecret = func(secret string) { r.secret(secret) }
+		client.Secret = func(secret string) { r.secret(secret) }
 		// The apps' packages are always checked read-only: an edit per
 		// app could break a release mos.publisher is uploading.
 		client.ReadOnly = make(map[string]bool, len(recordPkgs))
@@ -125,20 +120,7 @@ func (r *run) playStore() *store {
 		}
 		return note, unseen, nil
 	}
-	upload := portal.AndroidKeyUpload{ServiceAccountJSON: string(key.JSON)}
-	s.remote = func(c *portal.Client, project string) keysync.Remote {
-		return portalRemote[*portal.AndroidKey]{
-			get: func(ctx context.Context, app string) (*portal.AndroidKey, error) {
-				return c.GetAndroidKey(ctx, project, app)
-			},
-			put: func(ctx context.Context, app string) (*portal.AndroidKey, bool, error) {
-				return c.PutAndroidKey(ctx, project, app, upload)
-			},
-			stored: func(k *portal.AndroidKey) *keysync.Stored {
-				return &keysync.Stored{Identity: keysync.Identity{KeyID: k.PrivateKeyID, Fingerprint: k.Fingerprint, Owner: k.ClientEmail}, UploadedAt: k.UploadedAt}
-			},
-		}
-	}
+	s.upload = portal.AndroidKeyUpload{ServiceAccountJSON: string(key.JSON)}
 	return s
 }
 

@@ -54,13 +54,13 @@ func (r *run) outputs() [][2]string {
 	resultsJSON, _ := json.Marshal(results) // strings only: cannot fail
 
 	return [][2]string{
-		{"valid", strconv.FormatBool(apple.valid)},
+		{"valid", strconv.FormatBool(apple.state == keyValid)},
 		{"asc-key-id", shownID(r.cfg.ascKeyID, asckey.CheckKeyID)},
 		{"asc-issuer-id", shownID(r.cfg.ascIssuerID, asckey.CheckIssuerID)},
 		{"asc-fingerprint", apple.want.Fingerprint},
 		{"asc-previous-key-id", previousKeyIDs(apple)},
 		{"asc-key-age-days", ageOutput(apple)},
-		{"play-valid", strconv.FormatBool(play.valid)},
+		{"play-valid", strconv.FormatBool(play.state == keyValid)},
 		{"play-client-email", fact(play, "Client email")},
 		{"play-key-id", play.want.KeyID},
 		{"play-fingerprint", play.want.Fingerprint},
@@ -84,13 +84,13 @@ func (r *run) outputs() [][2]string {
 // These rows raise no annotation of their own: the key's annotation already
 // says why it failed, and one per app would bury it under copies.
 func (r *run) appResults(s *store) []keysync.Result {
-	if !r.validated || !s.given || !r.cfg.hasMos() || s.valid {
+	if !r.validated || !s.given() || !r.cfg.hasMos() || s.state == keyValid {
 		return s.results
 	}
 	rows := make([]keysync.Result, 0, len(s.sel.apps))
 	for _, app := range s.sel.apps {
 		rows = append(rows, keysync.Result{App: app, Status: keysync.StatusFailed, Err: &keyFailedError{
-			store: s.name, app: app, refused: s.intakeErr != nil, cut: s.checkCut, timeout: r.cfg.timeout,
+			store: s.name, app: app, refused: s.state == keyRefused, cut: s.cut, timeout: r.cfg.timeout,
 		}})
 	}
 	return rows
@@ -213,7 +213,7 @@ func (r *run) summary() string {
 func (r *run) keyTables(b *strings.Builder) {
 	var given []*store
 	for _, s := range r.stores {
-		if s.given {
+		if s.given() {
 			given = append(given, s)
 		}
 	}
@@ -322,17 +322,15 @@ func (r *run) listOverflow(b *strings.Builder) {
 }
 
 func checkCell(s *store) string {
-	switch {
-	case s.intakeErr != nil:
-		return "❌ refused before any request: " + lead(s.intakeErr.Error())
-	case s.valid:
-		return "✅ " + s.checkNote
-	case s.checkErr != nil:
-		return "❌ " + lead(s.checkErr.Error())
-	case !s.checked:
-		return "⏭️ not run (other inputs were refused)"
+	switch s.state {
+	case keyRefused:
+		return "❌ refused before any request: " + lead(s.err.Error())
+	case keyValid:
+		return "✅ " + s.note
+	case keyCheckFailed:
+		return "❌ " + lead(s.err.Error())
 	}
-	return "❌ failed"
+	return "⏭️ not run (other inputs were refused)"
 }
 
 func statusIcon(s keysync.Status) string {

@@ -3,10 +3,9 @@ package action
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
-
-	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/mos-tools/publisher-keys/internal/httpx"
 	"github.com/mos-tools/publisher-keys/internal/keysync"
@@ -20,16 +19,16 @@ import (
 type store struct {
 	platform string // "ios" or "android", as in the results output
 	name     string // "App Store Connect" or "Google Play"
-	given    bool   // a key for this store was given
 
-	intakeErr error // the key or its IDs were refused before any request
-	checked   bool  // the store's check ran to an answer
-	valid     bool  // the key passed every check
-	checkErr  error
-	checkNote string // what the successful check found, for the log and summary
-	// checkCut is the run's context error when the check failed after the
-	// run's time ran out or it was cancelled: the key was not disproven.
-	checkCut error
+	// state is where the key got to; err says why it was refused or
+	// failed its check, note what a check that passed found (for the log
+	// and summary).
+	state keyState
+	err   error
+	note  string
+	// cut is the run's context error when the check failed after the run's
+	// time ran out or it was cancelled: the key was not disproven.
+	cut error
 
 	want    keysync.Want
 	proven  bool        // the check proves the key serves the apps (keysync.Options.Proven)
@@ -53,40 +52,70 @@ type store struct {
 	// idNoun, keyName and whose name the key's side in an app's
 	// unseenError: "bundle ID", "key ABCDE12345", "Issuer ID …".
 	idNoun, keyName, whose string
-	// remote is the key's place in mos.portal.
-	remote func(c *portal.Client, project string) keysync.Remote
+	// upload is the checked key as mos.portal stores it.
+	upload portal.Upload
 }
 
+// keyState is where a store's key got to in the run.
+type keyState int
+
+const (
+	keyNotGiven    keyState = iota // no key was given for this store
+	keyRefused                     // the key or its IDs were refused before any request (err)
+	keyNotRun                      // accepted, not checked yet (at the end: other inputs were refused)
+	keyCheckFailed                 // the store's check failed (err, and cut if the run's time ran out)
+	keyValid                       // the key passed every check (note)
+)
+
+// newStore is a store before its intake: its key given (and not yet
+// checked) or not.
+func newStore(platform, name string, given bool, revokeHint string) *store {
+	s := &store{platform: platform, name: name, ageDays: -1, revokeHint: revokeHint}
+	if given {
+		s.state = keyNotRun
+	}
+	return s
+}
+
+// given reports whether a key was given for this store.
+func (s *store) given() bool { return s.state != keyNotGiven }
+
+// refuse records why the key was refused at intake; a nil err leaves the
+// key accepted.
+func (s *store) refuse(err error) {
+	if err != nil {
+		s.state, s.err = keyRefused, err
+	}
+}
+
+// failed reports whether the store fails the step: a key given that did
+// not pass, or an app it left failed or drifting.
 func (s *store) failed() bool {
-	if !s.given {
+	switch s.state {
+	case keyNotGiven:
 		return false
+	case keyValid:
+		return slices.ContainsFunc(s.results, func(res keysync.Result) bool {
+			return res.Status == keysync.StatusFailed || res.Status == keysync.StatusDrift
+		})
 	}
-	if !s.valid {
-		return true
-	}
-	for _, res := range s.results {
-		if res.Status == keysync.StatusFailed || res.Status == keysync.StatusDrift {
-			return true
-		}
-	}
-	return false
+	return true
 }
 
 // run checks the key with its store and, if it passed, syncs it.
 func (r *run) runStore(ctx context.Context, s *store) {
-	if !s.given || s.intakeErr != nil || s.check == nil {
+	if s.state != keyNotRun || s.check == nil {
 		return
 	}
 	note, unseen, err := s.check(ctx, s.sel.storeIDs)
-	s.checked = true
 	if err != nil {
-		s.checkErr, s.checkCut = err, ctx.Err()
+		s.state, s.err, s.cut = keyCheckFailed, err, ctx.Err()
 		// One annotation per error: Play joins one error per package.
 		r.annotateAll(err)
 		r.logf("%s: the key failed the check, so no mos.portal app was touched", s.name)
 		return
 	}
-	s.valid, s.checkNote = true, note
+	s.state, s.note = keyValid, note
 	r.logf("%s: %s", s.name, note)
 
 	if !r.cfg.hasMos() {
@@ -140,7 +169,7 @@ func (r *run) runStore(ctx context.Context, s *store) {
 		Mode:       r.cfg.mode,
 		Apps:       apps,
 		Want:       s.want,
-		Remote:     s.remote(r.portalClient(), r.cfg.mosProject),
+		Remote:     portalRemote{client: r.portalClient(), project: r.cfg.mosProject, platform: s.platform, upload: s.upload},
 		Proven:     s.proven,
 		ProvenApps: proven,
 		Outer:      r.outer,
@@ -244,7 +273,7 @@ func (r *run) checkAge(s *store) {
 }
 
 // httpClient is the retrying client for one service, logging retries.
-func (r *run) httpClient(service string) *retryablehttp.Client {
+func (r *run) httpClient(service string) *httpx.Client {
 	return httpx.New(httpx.Config{
 		Service:        service,
 		UserAgent:      version.UserAgent(),
@@ -258,31 +287,36 @@ func (r *run) httpClient(service string) *retryablehttp.Client {
 }
 
 // portalRemote is one platform's key of the apps in mos.portal, as keysync
-// sees it: K is the portal package's record of that platform's key.
-type portalRemote[K any] struct {
-	get    func(ctx context.Context, app string) (K, error)
-	put    func(ctx context.Context, app string) (K, bool, error)
-	stored func(K) *keysync.Stored
+// sees it.
+type portalRemote struct {
+	client   *portal.Client
+	project  string
+	platform string        // portal.PlatformIOS or portal.PlatformAndroid
+	upload   portal.Upload // the checked key, as Put sends it
 }
 
-func (p portalRemote[K]) Get(ctx context.Context, app string) (*keysync.Stored, error) {
-	k, err := p.get(ctx, app)
+func (p portalRemote) Get(ctx context.Context, app string) (*keysync.Stored, error) {
+	rec, err := p.client.GetKey(ctx, p.project, app, p.platform)
 	if portal.IsKeyNotFound(err) {
 		return nil, keysync.ErrNoKey
 	}
 	if err != nil {
 		return nil, err
 	}
-	return p.stored(k), nil
+	return stored(rec), nil
 }
 
-func (p portalRemote[K]) Put(ctx context.Context, app string) (*keysync.Stored, error) {
-	k, _, err := p.put(ctx, app)
+func (p portalRemote) Put(ctx context.Context, app string) (*keysync.Stored, error) {
+	rec, _, err := p.client.PutKey(ctx, p.project, app, p.upload)
 	if portal.OutcomeUnknown(err) {
 		return nil, keysync.Uncertain(err) // keysync reads the key back
 	}
 	if err != nil {
 		return nil, err
 	}
-	return p.stored(k), nil
+	return stored(rec), nil
+}
+
+func stored(rec *portal.Record) *keysync.Stored {
+	return &keysync.Stored{Identity: keysync.Identity{KeyID: rec.KeyID, Fingerprint: rec.Fingerprint, Owner: rec.Owner}, UploadedAt: rec.UploadedAt}
 }

@@ -32,18 +32,24 @@ const (
 
 // Client asks App Store Connect whether a key works.
 type Client struct {
-	BaseURL *url.URL              // e.g. from httpx.ParseBaseURL("asc-api-url", ...)
-	HTTP    *retryablehttp.Client // nil: NewHTTPClient(nil)
+	BaseURL *url.URL      // e.g. from httpx.ParseBaseURL("asc-api-url", ...)
+	HTTP    *httpx.Client // nil: NewHTTPClient(nil)
 	Signer  *Signer
-	// Mask, if set, is handed every token Check makes besides the Signer's
-	// (the individual-key token of a 401's second look) before it is sent,
-	// so the caller can mask it like the team token.
-	Mask func(token string)
+	// Secret, if set, is handed every token Check signs (the team token,
+	// and the individual-key token of a 401's second look) before it is
+	// sent, so the caller can mask it before it could show up anywhere.
+	Secret func(token string)
+}
+
+func (c *Client) secret(token string) {
+	if c.Secret != nil {
+		c.Secret(token)
+	}
 }
 
 // NewHTTPClient is the retrying client for App Store Connect, with the
 // action's User-Agent; log, if not nil, receives one line per retry.
-func NewHTTPClient(log func(string)) *retryablehttp.Client {
+func NewHTTPClient(log func(string)) *httpx.Client {
 	return httpx.New(httpx.Config{Service: "App Store Connect", UserAgent: version.UserAgent(), Log: log})
 }
 
@@ -77,6 +83,7 @@ func (c *Client) Check(ctx context.Context, bundleIDs []string) (*Check, error) 
 	if err != nil {
 		return nil, err
 	}
+	c.secret(token)
 	apps := c.BaseURL.JoinPath("v1", "apps")
 
 	if len(ids) == 0 {
@@ -166,7 +173,7 @@ func (c *Client) get(ctx context.Context, token string, u *url.URL) (*page, erro
 		hc = NewHTTPClient(nil)
 	}
 	// Retry lines name the request, never its query: "App Store Connect GET /v1/apps".
-	resp, err := httpx.Labelled(hc, "App Store Connect GET /"+strings.TrimPrefix(u.EscapedPath(), "/")).Do(req)
+	resp, err := hc.Labelled("App Store Connect GET /" + strings.TrimPrefix(u.EscapedPath(), "/")).Do(req)
 	if err != nil {
 		if resp != nil {
 			resp.Body.Close()

@@ -533,3 +533,48 @@ func TestCheckRefusesForeignNextLink(t *testing.T) {
 		t.Fatalf("Check() error = %v, want *ResponseError about another location", err)
 	}
 }
+
+// TestCheckRegistersTokensBeforeSending pins that Check hands every token
+// it signs (the team token, and the individual-key token of a 401's second
+// look) to Secret before the request that carries it leaves.
+func TestCheckRegistersTokensBeforeSending(t *testing.T) {
+	t.Parallel()
+	for _, individual := range []bool{false, true} {
+		t.Run(fmt.Sprintf("individual=%v", individual), func(t *testing.T) {
+			t.Parallel()
+			e := setup(t, func(k *ascstandin.Key) { k.Individual = individual })
+			var (
+				mu       sync.Mutex
+				secrets  = map[string]bool{}
+				unmasked []string
+			)
+			e.client.Secret = func(token string) {
+				mu.Lock()
+				defer mu.Unlock()
+				secrets[token] = true
+			}
+			next := e.client.HTTP.HTTPClient.Transport
+			e.client.HTTP.HTTPClient.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+				mu.Lock()
+				if !secrets[token] {
+					unmasked = append(unmasked, r.URL.Path)
+				}
+				mu.Unlock()
+				return next.RoundTrip(r)
+			})
+			_, err := e.client.Check(t.Context(), []string{"com.example.app"})
+			var ind *IndividualKeyError
+			if individual != errors.As(err, &ind) || (!individual && err != nil) {
+				t.Fatalf("Check = %v", err)
+			}
+			if want := map[bool]int{false: 1, true: 2}[individual]; len(secrets) != want || len(unmasked) > 0 {
+				t.Errorf("Secret saw %d tokens (want %d); requests sent with a token not yet registered: %v", len(secrets), want, unmasked)
+			}
+		})
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -35,9 +35,7 @@ func (c *Client) explain401(ctx context.Context, err error) error {
 	if terr != nil {
 		return err
 	}
-	if c.Mask != nil {
-		c.Mask(token)
-	}
+	c.secret(token)
 	u := c.BaseURL.JoinPath("v1", "apps")
 	u.RawQuery = url.Values{"limit": {"1"}}.Encode()
 	if _, second := c.get(ctx, token, u); authenticated(second) {

@@ -11,7 +11,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -56,7 +55,7 @@ type Config struct {
 //     returned only when no response was received at all;
 //   - bodies are read into memory inside each attempt, up to MaxBody, so a
 //     connection dropped mid-body is retried like any network error.
-func New(cfg Config) *retryablehttp.Client {
+func New(cfg Config) *Client {
 	cfg = cfg.withDefaults()
 
 	transport := &bufferingTransport{next: cfg.Transport, userAgent: cfg.UserAgent, limit: MaxBody}
@@ -78,25 +77,23 @@ func New(cfg Config) *retryablehttp.Client {
 		return checkRetry(ctx, cfg.Now, resp, err)
 	}
 	c.Backoff = cfg.backoff(cfg.Service)
-	configs.Store(c, cfg)
-	return c
+	return &Client{Client: c, cfg: cfg}
 }
 
-// configs holds the Config of each client New made, for Labelled. A run
-// makes a handful of clients, so the entries are never dropped.
-var configs sync.Map // *retryablehttp.Client → Config
+// Client is a retrying client made by New: its retry lines name the
+// service, or with Labelled the request. Use it as the retryablehttp.Client
+// it embeds; it keeps its Config so that Labelled can log like it.
+type Client struct {
+	*retryablehttp.Client
+	cfg Config
+}
 
-// Labelled returns a client like c (made by New; any other is returned as
-// it is) whose retry lines name label instead of the service alone: the
-// service, the request and, where there is one, the app, such as
-// "mos.portal GET weather/ios" or "App Store Connect GET /v1/apps". A label
-// must hold no URL query and no secret. Each client labels its requests
-// with one call; the copy shares c's connections.
-func Labelled(c *retryablehttp.Client, label string) *retryablehttp.Client {
-	v, ok := configs.Load(c)
-	if !ok {
-		return c
-	}
+// Labelled returns a client like c whose retry lines name label instead of
+// the service alone: the service, the request and, where there is one, the
+// app, such as "mos.portal GET weather/ios" or "App Store Connect GET
+// /v1/apps". A label must hold no URL query and no secret. Each client
+// labels its requests with one call; the copy shares c's connections.
+func (c *Client) Labelled(label string) *retryablehttp.Client {
 	return &retryablehttp.Client{
 		HTTPClient:      c.HTTPClient,
 		Logger:          c.Logger,
@@ -106,7 +103,7 @@ func Labelled(c *retryablehttp.Client, label string) *retryablehttp.Client {
 		RequestLogHook:  c.RequestLogHook,
 		ResponseLogHook: c.ResponseLogHook,
 		CheckRetry:      c.CheckRetry,
-		Backoff:         v.(Config).backoff(label),
+		Backoff:         c.cfg.backoff(label),
 		ErrorHandler:    c.ErrorHandler,
 		PrepareRetry:    c.PrepareRetry,
 	}

@@ -30,14 +30,14 @@ const deleteTimeout = 15 * time.Second
 
 // Client checks a service-account key against Google.
 type Client struct {
-	BaseURL *url.URL              // the Play API, e.g. https://androidpublisher.googleapis.com
-	HTTP    *retryablehttp.Client // the retrying client of package httpx
-	Key     *playkey.Key          // the key to check; its token_uri was vetted by playkey.Parse
-	Now     func() time.Time      // the clock; nil means time.Now
-	// OnSecret receives the signed assertion and the access token as soon
+	BaseURL *url.URL         // the Play API, e.g. https://androidpublisher.googleapis.com
+	HTTP    *httpx.Client    // the retrying client
+	Key     *playkey.Key     // the key to check; its token_uri was vetted by playkey.Parse
+	Now     func() time.Time // the clock; nil means time.Now
+	// Secret receives the signed assertion and the access token as soon
 	// as they exist, before they could appear anywhere, so the caller can
 	// register them with ::add-mask::. Nil means nobody is told.
-	OnSecret func(string)
+	Secret func(string)
 	// Edit selects the check of each package: false (play-check: read)
 	// lists the production track's releases, which opens nothing; true
 	// (play-check: edit) opens an edit and deletes it, which invalidates
@@ -210,7 +210,7 @@ func (c *Client) readTrack(ctx context.Context, tok, pkg string) error {
 		return fmt.Errorf("failed to build the request for %s: %w", pkg, err)
 	}
 	setHeaders(req, tok)
-	resp, err := httpx.Labelled(c.HTTP, "Google Play GET "+url.PathEscape(pkg)+"/tracks/production/releases").Do(req)
+	resp, err := c.HTTP.Labelled("Google Play GET " + url.PathEscape(pkg) + "/tracks/production/releases").Do(req)
 	if err != nil {
 		e := &APIError{Kind: APINetwork, Read: true, Package: pkg, ClientEmail: c.Key.ClientEmail, Err: err}
 		var tooLarge *httpx.BodyTooLargeError
@@ -253,7 +253,7 @@ func (c *Client) insertEdit(ctx context.Context, tok, pkg string) (appEdit, erro
 		return appEdit{}, fmt.Errorf("failed to build the request for %s: %w", pkg, err)
 	}
 	setHeaders(req, tok)
-	resp, err := httpx.Labelled(c.HTTP, "Google Play POST "+url.PathEscape(pkg)+"/edits").Do(req)
+	resp, err := c.HTTP.Labelled("Google Play POST " + url.PathEscape(pkg) + "/edits").Do(req)
 	if err != nil {
 		e := &APIError{Kind: APINetwork, Package: pkg, ClientEmail: c.Key.ClientEmail, Err: err}
 		var tooLarge *httpx.BodyTooLargeError
@@ -313,7 +313,7 @@ func (c *Client) deleteEdit(ctx context.Context, tok, pkg string, ed appEdit) st
 		return warn("the request could not be built")
 	}
 	setHeaders(req, tok)
-	resp, err := httpx.Labelled(c.HTTP, "Google Play DELETE "+url.PathEscape(pkg)+"/edits").Do(req)
+	resp, err := c.HTTP.Labelled("Google Play DELETE " + url.PathEscape(pkg) + "/edits").Do(req)
 	if err != nil {
 		return warn("no answer: " + netCause(err))
 	}
@@ -348,7 +348,7 @@ func (c *Client) now() time.Time {
 }
 
 func (c *Client) secret(s string) {
-	if c.OnSecret != nil && s != "" {
-		c.OnSecret(s)
+	if c.Secret != nil && s != "" {
+		c.Secret(s)
 	}
 }

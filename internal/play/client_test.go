@@ -92,7 +92,7 @@ func (e *env) newClient(t *testing.T, tokenURI string) *play.Client {
 		Edit: true,
 		// The stand-in's clock may be skewed; this machine's is not.
 		Now: time.Now,
-		OnSecret: func(s string) {
+		Secret: func(s string) {
 			e.mu.Lock()
 			defer e.mu.Unlock()
 			e.secrets = append(e.secrets, s)
@@ -343,7 +343,7 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// assertMasked checks that OnSecret saw the signed assertion and the access
+// assertMasked checks that Secret saw the signed assertion and the access
 // token.
 func assertMasked(t *testing.T, secrets []string) {
 	t.Helper()
@@ -353,7 +353,7 @@ func assertMasked(t *testing.T, secrets []string) {
 		token = token || strings.HasPrefix(s, "ya29.")
 	}
 	if !assertion || !token {
-		t.Errorf("OnSecret saw assertion: %v, access token: %v; want both", assertion, token)
+		t.Errorf("Secret saw assertion: %v, access token: %v; want both", assertion, token)
 	}
 }
 

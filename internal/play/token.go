@@ -150,7 +150,7 @@ func (e *TokenError) said() string {
 }
 
 // token exchanges a signed assertion for an access token. Both are handed
-// to OnSecret before they could show up anywhere.
+// to Secret before they could show up anywhere.
 func (c *Client) token(ctx context.Context) (string, error) {
 	k := c.Key
 	der, err := x509.MarshalPKCS8PrivateKey(k.Private)
@@ -161,7 +161,7 @@ func (c *Client) token(ctx context.Context) (string, error) {
 	if tokenURI == "" {
 		tokenURI = playkey.GoogleTokenURI
 	}
-	rt := &assertionTransport{ctx: ctx, next: &retryablehttp.RoundTripper{Client: httpx.Labelled(c.HTTP, "Google token endpoint")}, onSecret: c.secret}
+	rt := &assertionTransport{ctx: ctx, next: &retryablehttp.RoundTripper{Client: c.HTTP.Labelled("Google token endpoint")}, onSecret: c.secret}
 	hc := &http.Client{
 		Transport: rt,
 		// The retrying client returns a 3xx as is; this client must not

@@ -36,15 +36,23 @@ const (
 type Client struct {
 	BaseURL *url.URL // the mos-url input, as checked by httpx.ParseBaseURL
 	Token   string   // the mos-token input; never logged nor put into errors
-	HTTP    *retryablehttp.Client
+	HTTP    *httpx.Client
 }
 
-// IOSKey is what mos.portal holds for an app's App Store Connect key.
-type IOSKey struct {
-	KeyID       string    `json:"keyId"`
-	IssuerID    string    `json:"issuerId"`
-	Fingerprint string    `json:"fingerprint"`
-	UploadedAt  time.Time `json:"uploadedAt"`
+// Record is what mos.portal holds for an app's key, of either platform.
+// Contract v1 names its fields per platform (keyId and issuerId for App Store
+// Connect, privateKeyId and clientEmail for Google Play); Record is both.
+type Record struct {
+	KeyID       string // the Key ID, or the service account's private key ID
+	Owner       string // the Issuer ID, or the service account's client email
+	Fingerprint string
+	UploadedAt  time.Time // zero when the portal did not say
+}
+
+// Upload is the body of a key upload: an IOSKeyUpload or an AndroidKeyUpload.
+type Upload interface {
+	platform() string
+	secret() string // the key sent; redacted from anything the portal says
 }
 
 // IOSKeyUpload is the body of an iOS key upload.
@@ -54,6 +62,9 @@ type IOSKeyUpload struct {
 	PrivateKey string `json:"privateKey"` // PKCS#8 PEM
 }
 
+func (u IOSKeyUpload) platform() string { return PlatformIOS }
+func (u IOSKeyUpload) secret() string   { return u.PrivateKey }
+
 // String keeps the private key out of any accidental %v or %+v.
 func (u IOSKeyUpload) String() string {
 	return fmt.Sprintf("{KeyID:%s IssuerID:%s PrivateKey:[redacted]}", u.KeyID, u.IssuerID)
@@ -62,18 +73,13 @@ func (u IOSKeyUpload) String() string {
 // GoString keeps the private key out of %#v.
 func (u IOSKeyUpload) GoString() string { return "portal.IOSKeyUpload" + u.String() }
 
-// AndroidKey is what mos.portal holds for an app's Google Play key.
-type AndroidKey struct {
-	ClientEmail  string    `json:"clientEmail"`
-	PrivateKeyID string    `json:"privateKeyId"`
-	Fingerprint  string    `json:"fingerprint"`
-	UploadedAt   time.Time `json:"uploadedAt"`
-}
-
 // AndroidKeyUpload is the body of an Android key upload.
 type AndroidKeyUpload struct {
 	ServiceAccountJSON string `json:"serviceAccountJson"` // the JSON text, sent as a string
 }
+
+func (u AndroidKeyUpload) platform() string { return PlatformAndroid }
+func (u AndroidKeyUpload) secret() string   { return u.ServiceAccountJSON }
 
 // String keeps the service-account key out of any accidental %v or %+v.
 func (u AndroidKeyUpload) String() string { return "{ServiceAccountJSON:[redacted]}" }
@@ -81,112 +87,90 @@ func (u AndroidKeyUpload) String() string { return "{ServiceAccountJSON:[redacte
 // GoString keeps the service-account key out of %#v.
 func (u AndroidKeyUpload) GoString() string { return "portal.AndroidKeyUpload" + u.String() }
 
-// wire forms: times as strings, so a malformed one is our error, not json's
-// (which would quote the body).
-type iosKeyWire struct {
+// recordWire is a key record as it is sent, whichever its platform: times
+// as strings, so a malformed one is our error, not json's (which would
+// quote the body). iosWire and androidWire are its two JSON shapes.
+type recordWire struct{ KeyID, Owner, Fingerprint, UploadedAt string }
+
+type iosWire struct {
 	KeyID       string `json:"keyId"`
-	IssuerID    string `json:"issuerId"`
+	Owner       string `json:"issuerId"`
 	Fingerprint string `json:"fingerprint"`
 	UploadedAt  string `json:"uploadedAt"`
 }
 
-type androidKeyWire struct {
-	ClientEmail  string `json:"clientEmail"`
-	PrivateKeyID string `json:"privateKeyId"`
-	Fingerprint  string `json:"fingerprint"`
-	UploadedAt   string `json:"uploadedAt"`
+type androidWire struct {
+	KeyID       string `json:"privateKeyId"`
+	Owner       string `json:"clientEmail"`
+	Fingerprint string `json:"fingerprint"`
+	UploadedAt  string `json:"uploadedAt"`
 }
 
-// GetIOSKey reads the App Store Connect key stored for app. An app without a
-// key is an *APIError for which IsKeyNotFound is true.
-func (c *Client) GetIOSKey(ctx context.Context, project, app string) (*IOSKey, error) {
-	op := call{method: http.MethodGet, platform: PlatformIOS, project: project, app: app}
-	return getKey(ctx, c, op, decodeIOS)
-}
-
-// PutIOSKey stores the App Store Connect key for app; created reports a 201
-// (the app held no key). After a retry a 200 can follow a first attempt whose
-// 201 was lost, so use created for reporting only.
-func (c *Client) PutIOSKey(ctx context.Context, project, app string, up IOSKeyUpload) (k *IOSKey, created bool, err error) {
-	op := call{method: http.MethodPut, platform: PlatformIOS, project: project, app: app, secrets: []string{up.PrivateKey}}
-	return putKey(ctx, c, op, up, decodeIOS)
-}
-
-// GetAndroidKey reads the Google Play key stored for app. An app without a
-// key is an *APIError for which IsKeyNotFound is true.
-func (c *Client) GetAndroidKey(ctx context.Context, project, app string) (*AndroidKey, error) {
-	op := call{method: http.MethodGet, platform: PlatformAndroid, project: project, app: app}
-	return getKey(ctx, c, op, decodeAndroid)
-}
-
-// PutAndroidKey stores the Google Play key for app; the bool reports a 201,
-// as for PutIOSKey.
-func (c *Client) PutAndroidKey(ctx context.Context, project, app string, up AndroidKeyUpload) (*AndroidKey, bool, error) {
-	op := call{method: http.MethodPut, platform: PlatformAndroid, project: project, app: app, secrets: []string{up.ServiceAccountJSON}}
-	return putKey(ctx, c, op, up, decodeAndroid)
-}
-
-// getKey sends the GET of op and decodes the key record of a 200.
-func getKey[K any](ctx context.Context, c *Client, op call, decode func(call, int, []byte) (K, error)) (K, error) {
-	var none K
+// GetKey reads the key of platform (PlatformIOS or PlatformAndroid) stored
+// for app. An app without a key is an *APIError for which IsKeyNotFound is
+// true.
+func (c *Client) GetKey(ctx context.Context, project, app, platform string) (*Record, error) {
+	op := call{method: http.MethodGet, platform: platform, project: project, app: app}
 	status, body, err := c.do(ctx, op, nil)
 	if err != nil {
-		return none, err
+		return nil, err
 	}
 	if status != http.StatusOK {
-		return none, op.unexpected(status, "the status is not 200")
+		return nil, op.unexpected(status, "the status is not 200")
 	}
-	return decode(op, status, body)
+	return decodeKey(op, status, body)
 }
 
-// putKey sends up as the PUT of op and decodes the key record of a 200 or
-// 201; the bool reports a 201.
-func putKey[K any](ctx context.Context, c *Client, op call, up any, decode func(call, int, []byte) (K, error)) (K, bool, error) {
-	var none K
+// PutKey stores up as the key of its platform for app; created reports a
+// 201 (the app held no key). After a retry a 200 can follow a first attempt
+// whose 201 was lost, so use created for reporting only.
+func (c *Client) PutKey(ctx context.Context, project, app string, up Upload) (k *Record, created bool, err error) {
+	op := call{method: http.MethodPut, platform: up.platform(), project: project, app: app, secrets: []string{up.secret()}}
 	payload, err := json.Marshal(up)
 	if err != nil {
-		return none, false, fmt.Errorf("failed to encode the upload: %w", err)
+		return nil, false, fmt.Errorf("failed to encode the upload: %w", err)
 	}
 	status, body, err := c.do(ctx, op, payload)
 	if err != nil {
-		return none, false, err
+		return nil, false, err
 	}
 	if status != http.StatusOK && status != http.StatusCreated {
-		return none, false, op.unexpected(status, "the status is neither 200 nor 201")
+		return nil, false, op.unexpected(status, "the status is neither 200 nor 201")
 	}
-	k, err := decode(op, status, body)
+	k, err = decodeKey(op, status, body)
 	if err != nil {
-		return none, false, err
+		return nil, false, err
 	}
 	return k, status == http.StatusCreated, nil
 }
 
-func decodeIOS(op call, status int, body []byte) (*IOSKey, error) {
-	var w iosKeyWire
-	if err := decodeRecord(body, &w); err != nil {
-		return nil, op.unexpected(status, err.Error())
+// decodeKey decodes the key record of a 2xx answer from op's platform's
+// JSON shape, and checks it.
+func decodeKey(op call, status int, body []byte) (*Record, error) {
+	var w recordWire
+	var err error
+	id := field{"keyId", "", isKeyID, "10 upper-case letters and digits"}
+	owner := field{"issuerId", "", isIssuerID, "a UUID"}
+	if op.platform == PlatformAndroid {
+		var a androidWire
+		err = decodeRecord(body, &a)
+		w = recordWire(a)
+		id = field{"privateKeyId", "", playkey.ValidPrivateKeyID, "1 to 128 letters, digits, dots, dashes and underscores"}
+		owner = field{"clientEmail", "", playkey.ValidClientEmail, "an e-mail address"}
+	} else {
+		var i iosWire
+		err = decodeRecord(body, &i)
+		w = recordWire(i)
 	}
-	at, err := checkRecord(w.Fingerprint, w.UploadedAt,
-		field{"keyId", w.KeyID, isKeyID, "10 upper-case letters and digits"},
-		field{"issuerId", w.IssuerID, isIssuerID, "a UUID"})
 	if err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
-	return &IOSKey{KeyID: w.KeyID, IssuerID: w.IssuerID, Fingerprint: w.Fingerprint, UploadedAt: at}, nil
-}
-
-func decodeAndroid(op call, status int, body []byte) (*AndroidKey, error) {
-	var w androidKeyWire
-	if err := decodeRecord(body, &w); err != nil {
-		return nil, op.unexpected(status, err.Error())
-	}
-	at, err := checkRecord(w.Fingerprint, w.UploadedAt,
-		field{"privateKeyId", w.PrivateKeyID, playkey.ValidPrivateKeyID, "1 to 128 letters, digits, dots, dashes and underscores"},
-		field{"clientEmail", w.ClientEmail, playkey.ValidClientEmail, "an e-mail address"})
+	id.value, owner.value = w.KeyID, w.Owner
+	at, err := checkRecord(w.Fingerprint, w.UploadedAt, id, owner)
 	if err != nil {
 		return nil, op.unexpected(status, err.Error())
 	}
-	return &AndroidKey{ClientEmail: w.ClientEmail, PrivateKeyID: w.PrivateKeyID, Fingerprint: w.Fingerprint, UploadedAt: at}, nil
+	return &Record{KeyID: w.KeyID, Owner: w.Owner, Fingerprint: w.Fingerprint, UploadedAt: at}, nil
 }
 
 // field is one field of a key record, with the contract's shape of it.
@@ -339,7 +323,7 @@ func (c *Client) do(ctx context.Context, op call, payload []byte) (int, []byte, 
 	}
 
 	secrets := append([]string{c.Token}, op.secrets...)
-	resp, err := httpx.Labelled(c.HTTP, "mos.portal "+op.label()).Do(req)
+	resp, err := c.HTTP.Labelled("mos.portal " + op.label()).Do(req)
 	if err != nil {
 		if resp != nil { // a response that came with a cancelled context
 			_ = resp.Body.Close()

@@ -175,28 +175,28 @@ func TestIOSRoundTrip(t *testing.T) {
 		t.Fatalf("fingerprint of the fixture = %s, want %s", fp, want)
 	}
 
-	if _, err := e.client.GetIOSKey(ctx, project, app); !portal.IsKeyNotFound(err) {
-		t.Fatalf("GetIOSKey before any upload: %v, want key_not_found", err)
+	if _, err := e.client.GetKey(ctx, project, app, portal.PlatformIOS); !portal.IsKeyNotFound(err) {
+		t.Fatalf("GetKey(ios) before any upload: %v, want key_not_found", err)
 	}
 
-	first := &portal.IOSKey{KeyID: keyID, IssuerID: issuerID, Fingerprint: fp, UploadedAt: t0.Add(time.Minute)}
-	second := &portal.IOSKey{KeyID: "ZYXWV98765", IssuerID: issuerID, Fingerprint: fp, UploadedAt: t0.Add(3 * time.Minute)}
+	first := &portal.Record{KeyID: keyID, Owner: issuerID, Fingerprint: fp, UploadedAt: t0.Add(time.Minute)}
+	second := &portal.Record{KeyID: "ZYXWV98765", Owner: issuerID, Fingerprint: fp, UploadedAt: t0.Add(3 * time.Minute)}
 	steps := []struct {
 		name        string
 		up          portal.IOSKeyUpload
 		wantCreated bool
-		want        *portal.IOSKey
+		want        *portal.Record
 	}{
 		{name: "first upload creates", up: up, wantCreated: true, want: first},
 		{name: "the same key again replaces, uploadedAt kept", up: up, want: first},
 		{name: "another key ID replaces", up: portal.IOSKeyUpload{KeyID: "ZYXWV98765", IssuerID: issuerID, PrivateKey: up.PrivateKey}, want: second},
 		{name: "another Issuer ID replaces: it is part of the key", up: portal.IOSKeyUpload{KeyID: "ZYXWV98765", IssuerID: otherIssuer, PrivateKey: up.PrivateKey},
-			want: &portal.IOSKey{KeyID: "ZYXWV98765", IssuerID: otherIssuer, Fingerprint: fp, UploadedAt: t0.Add(4 * time.Minute)}},
+			want: &portal.Record{KeyID: "ZYXWV98765", Owner: otherIssuer, Fingerprint: fp, UploadedAt: t0.Add(4 * time.Minute)}},
 	}
 	for _, st := range steps { // sequential: each step builds on the last
 		checkPutThenGet(t, st.name, st.wantCreated, st.want,
-			func() (*portal.IOSKey, bool, error) { return e.client.PutIOSKey(ctx, project, app, st.up) },
-			func() (*portal.IOSKey, error) { return e.client.GetIOSKey(ctx, project, app) })
+			func() (*portal.Record, bool, error) { return e.client.PutKey(ctx, project, app, st.up) },
+			func() (*portal.Record, error) { return e.client.GetKey(ctx, project, app, portal.PlatformIOS) })
 	}
 	if rec, _ := e.portal.IOSKey(project, app); rec.PrivateKey != up.PrivateKey {
 		t.Error("the portal did not store the PEM as sent")
@@ -212,8 +212,8 @@ func TestAndroidRoundTrip(t *testing.T) {
 	fp := fingerprintOf(t, androidPEM(t))
 	const email = "publisher@throwaway-test-project.iam.gserviceaccount.com"
 
-	if _, err := e.client.GetAndroidKey(ctx, project, app); !portal.IsKeyNotFound(err) {
-		t.Fatalf("GetAndroidKey before any upload: %v, want key_not_found", err)
+	if _, err := e.client.GetKey(ctx, project, app, portal.PlatformAndroid); !portal.IsKeyNotFound(err) {
+		t.Fatalf("GetKey(android) before any upload: %v, want key_not_found", err)
 	}
 	rotated := portal.AndroidKeyUpload{ServiceAccountJSON: strings.Replace(up.ServiceAccountJSON,
 		"0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", "ffffffffffffffffffffffffffffffffffffffff", 1)}
@@ -227,19 +227,19 @@ func TestAndroidRoundTrip(t *testing.T) {
 		name        string
 		up          portal.AndroidKeyUpload
 		wantCreated bool
-		want        *portal.AndroidKey
+		want        *portal.Record
 	}{
 		{name: "first upload creates", up: up, wantCreated: true,
-			want: &portal.AndroidKey{ClientEmail: email, PrivateKeyID: "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", Fingerprint: fp, UploadedAt: t0.Add(time.Minute)}},
+			want: &portal.Record{KeyID: "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567", Owner: email, Fingerprint: fp, UploadedAt: t0.Add(time.Minute)}},
 		{name: "another key ID replaces", up: rotated,
-			want: &portal.AndroidKey{ClientEmail: email, PrivateKeyID: "ffffffffffffffffffffffffffffffffffffffff", Fingerprint: fp, UploadedAt: t0.Add(2 * time.Minute)}},
+			want: &portal.Record{KeyID: "ffffffffffffffffffffffffffffffffffffffff", Owner: email, Fingerprint: fp, UploadedAt: t0.Add(2 * time.Minute)}},
 		{name: "another client email replaces: it is part of the key", up: moved,
-			want: &portal.AndroidKey{ClientEmail: otherEmail, PrivateKeyID: "ffffffffffffffffffffffffffffffffffffffff", Fingerprint: fp, UploadedAt: t0.Add(3 * time.Minute)}},
+			want: &portal.Record{KeyID: "ffffffffffffffffffffffffffffffffffffffff", Owner: otherEmail, Fingerprint: fp, UploadedAt: t0.Add(3 * time.Minute)}},
 	}
 	for _, st := range steps {
 		checkPutThenGet(t, st.name, st.wantCreated, st.want,
-			func() (*portal.AndroidKey, bool, error) { return e.client.PutAndroidKey(ctx, project, app, st.up) },
-			func() (*portal.AndroidKey, error) { return e.client.GetAndroidKey(ctx, project, app) })
+			func() (*portal.Record, bool, error) { return e.client.PutKey(ctx, project, app, st.up) },
+			func() (*portal.Record, error) { return e.client.GetKey(ctx, project, app, portal.PlatformAndroid) })
 	}
 	if rec, _ := e.portal.AndroidKey(project, app); rec.ServiceAccountJSON != moved.ServiceAccountJSON {
 		t.Error("the portal did not store the JSON text as sent")
@@ -279,22 +279,22 @@ func TestRequests(t *testing.T) {
 	}{
 		{name: "PUT iOS", golden: "put_ios_request.golden", wantMethod: "PUT", wantPath: "/api/v1/projects/acme/apps/my-app/publisher/ios/api-key",
 			call: func(ctx context.Context, c *portal.Client) error {
-				_, _, err := c.PutIOSKey(ctx, project, app, iosUpload(t))
+				_, _, err := c.PutKey(ctx, project, app, iosUpload(t))
 				return err
 			}},
 		{name: "PUT Android", golden: "put_android_request.golden", wantMethod: "PUT", wantPath: "/api/v1/projects/acme/apps/my-app/publisher/android/service-account",
 			call: func(ctx context.Context, c *portal.Client) error {
-				_, _, err := c.PutAndroidKey(ctx, project, app, androidUpload(t))
+				_, _, err := c.PutKey(ctx, project, app, androidUpload(t))
 				return err
 			}},
 		{name: "GET iOS", wantMethod: "GET", wantPath: "/api/v1/projects/acme/apps/my-app/publisher/ios/api-key",
 			call: func(ctx context.Context, c *portal.Client) error {
-				_, err := c.GetIOSKey(ctx, project, app)
+				_, err := c.GetKey(ctx, project, app, portal.PlatformIOS)
 				return err
 			}},
 		{name: "GET Android", wantMethod: "GET", wantPath: "/api/v1/projects/acme/apps/my-app/publisher/android/service-account",
 			call: func(ctx context.Context, c *portal.Client) error {
-				_, err := c.GetAndroidKey(ctx, project, app)
+				_, err := c.GetKey(ctx, project, app, portal.PlatformAndroid)
 				return err
 			}},
 	}
@@ -361,10 +361,10 @@ func TestPathEscaping(t *testing.T) {
 			e.portal.AddToken(token, tc.project)
 			e.portal.AddApp(tc.project, tc.app)
 			up := iosUpload(t)
-			if _, created, err := e.client.PutIOSKey(t.Context(), tc.project, tc.app, up); err != nil || !created {
-				t.Fatalf("PutIOSKey = created %v, %v; want created", created, err)
+			if _, created, err := e.client.PutKey(t.Context(), tc.project, tc.app, up); err != nil || !created {
+				t.Fatalf("PutKey = created %v, %v; want created", created, err)
 			}
-			if _, err := e.client.GetIOSKey(t.Context(), tc.project, tc.app); err != nil {
+			if _, err := e.client.GetKey(t.Context(), tc.project, tc.app, portal.PlatformIOS); err != nil {
 				t.Fatal(err)
 			}
 			if _, ok := e.portal.IOSKey(tc.project, tc.app); !ok {
@@ -394,7 +394,7 @@ func TestRefusesIdentifiersThatAreNotOneSegment(t *testing.T) {
 			t.Parallel()
 
 			e := setup(t, "")
-			_, err := e.client.GetIOSKey(t.Context(), tc.project, tc.app)
+			_, err := e.client.GetKey(t.Context(), tc.project, tc.app, portal.PlatformIOS)
 			var idErr *portal.IDError
 			if !errors.As(err, &idErr) || idErr.Input != tc.wantInput {
 				t.Fatalf("error = %v, want an *IDError for %s", err, tc.wantInput)
@@ -428,7 +428,7 @@ func TestRetriesThenSucceeds(t *testing.T) {
 
 			e := setup(t, "")
 			e.portal.Faults().Add(tc.faults...)
-			k, created, err := e.client.PutIOSKey(t.Context(), project, app, iosUpload(t))
+			k, created, err := e.client.PutKey(t.Context(), project, app, iosUpload(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -579,13 +579,13 @@ func TestErrors(t *testing.T) {
 			var err error
 			switch {
 			case tc.platform == "android" && tc.put:
-				_, _, err = c.PutAndroidKey(t.Context(), proj, ap, androidUpload(t))
+				_, _, err = c.PutKey(t.Context(), proj, ap, androidUpload(t))
 			case tc.platform == "android":
-				_, err = c.GetAndroidKey(t.Context(), proj, ap)
+				_, err = c.GetKey(t.Context(), proj, ap, portal.PlatformAndroid)
 			case tc.put:
-				_, _, err = c.PutIOSKey(t.Context(), proj, ap, upload)
+				_, _, err = c.PutKey(t.Context(), proj, ap, upload)
 			default:
-				_, err = c.GetIOSKey(t.Context(), proj, ap)
+				_, err = c.GetKey(t.Context(), proj, ap, portal.PlatformIOS)
 			}
 			var apiErr *portal.APIError
 			if !errors.As(err, &apiErr) {
@@ -706,7 +706,7 @@ func TestNoAnswer(t *testing.T) {
 			t.Parallel()
 
 			c, ctx := tc.setup(t)
-			_, _, err := c.PutIOSKey(ctx, project, app, iosUpload(t))
+			_, _, err := c.PutKey(ctx, project, app, iosUpload(t))
 			var reqErr *portal.RequestError
 			if !errors.As(err, &reqErr) {
 				t.Fatalf("error = %v (%T), want a *RequestError", err, err)

@@ -68,9 +68,9 @@ func IsKeyNotFound(err error) bool {
 	return errors.As(err, &e) && e.Code == CodeKeyNotFound
 }
 
-// OutcomeUnknown reports whether err, returned by PutIOSKey or PutAndroidKey,
-// leaves open whether mos.portal stored the key: the request may have been
-// applied, but no usable answer says so. That is every failure of a request
+// OutcomeUnknown reports whether err, returned by PutKey, leaves open
+// whether mos.portal stored the key: the request may have been applied, but
+// no usable answer says so. That is every failure of a request
 // that may have been sent (the connection cut, no answer before the
 // deadline, a cancellation, a 2xx whose body is unusable or too large, a
 // 5xx after the retries, a 4xx that is not in the contract's words), except

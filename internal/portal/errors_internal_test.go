@@ -54,11 +54,11 @@ func FuzzAnswer(f *testing.F) {
 		secrets := append([]string{token}, op.secrets...)
 		var errs []error
 		if status >= 200 && status < 300 {
-			if _, err := decodeIOS(op, status, body); err != nil {
-				errs = append(errs, err)
-			}
-			if _, err := decodeAndroid(op, status, body); err != nil {
-				errs = append(errs, err)
+			for _, platform := range []string{PlatformIOS, PlatformAndroid} {
+				op.platform = platform
+				if _, err := decodeKey(op, status, body); err != nil {
+					errs = append(errs, err)
+				}
 			}
 		} else {
 			errs = append(errs, op.errorFromBody(status, body, secrets))

@@ -152,24 +152,24 @@ func FuzzClientAnswer(f *testing.F) {
 		var rec struct{ id, fingerprint string }
 		switch op % 4 {
 		case 0:
-			var k *portal.IOSKey
-			if k, err = c.GetIOSKey(ctx, project, app); err == nil {
+			var k *portal.Record
+			if k, err = c.GetKey(ctx, project, app, portal.PlatformIOS); err == nil {
 				rec.id, rec.fingerprint = k.KeyID, k.Fingerprint
 			}
 		case 1:
-			var k *portal.IOSKey
-			if k, _, err = c.PutIOSKey(ctx, project, app, portal.IOSKeyUpload{KeyID: keyID, IssuerID: issuerID, PrivateKey: string(keyPEM)}); err == nil {
+			var k *portal.Record
+			if k, _, err = c.PutKey(ctx, project, app, portal.IOSKeyUpload{KeyID: keyID, IssuerID: issuerID, PrivateKey: string(keyPEM)}); err == nil {
 				rec.id, rec.fingerprint = k.KeyID, k.Fingerprint
 			}
 		case 2:
-			var k *portal.AndroidKey
-			if k, err = c.GetAndroidKey(ctx, project, app); err == nil {
-				rec.id, rec.fingerprint = k.PrivateKeyID, k.Fingerprint
+			var k *portal.Record
+			if k, err = c.GetKey(ctx, project, app, portal.PlatformAndroid); err == nil {
+				rec.id, rec.fingerprint = k.KeyID, k.Fingerprint
 			}
 		default:
-			var k *portal.AndroidKey
-			if k, _, err = c.PutAndroidKey(ctx, project, app, portal.AndroidKeyUpload{ServiceAccountJSON: string(saJSON)}); err == nil {
-				rec.id, rec.fingerprint = k.PrivateKeyID, k.Fingerprint
+			var k *portal.Record
+			if k, _, err = c.PutKey(ctx, project, app, portal.AndroidKeyUpload{ServiceAccountJSON: string(saJSON)}); err == nil {
+				rec.id, rec.fingerprint = k.KeyID, k.Fingerprint
 			}
 		}
 		if err == nil {

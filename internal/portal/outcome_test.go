@@ -84,9 +84,9 @@ func TestOutcomeUnknown(t *testing.T) {
 			}
 			var err error
 			if tc.get {
-				_, err = c.GetIOSKey(ctx, project, ap)
+				_, err = c.GetKey(ctx, project, ap, portal.PlatformIOS)
 			} else {
-				_, _, err = c.PutIOSKey(ctx, project, ap, up)
+				_, _, err = c.PutKey(ctx, project, ap, up)
 			}
 			if err == nil {
 				t.Fatal("no error")
