@@ -213,7 +213,7 @@ func (w *world) scenarios() []scenario {
 					return fmt.Errorf("%d requests reached App Store Connect, want 1", n)
 				}
 				if _, ok := w.portal.IOSKey(agencyProject, "globex-shop"); ok {
-					return errors.New("Globex's app holds a key")
+					return errors.New("the app of team Globex holds a key")
 				}
 				return all(expect(out, "valid", "true"), expect(out, "uploaded", "true"),
 					expectResults(out, "ios", map[string]string{"acme-weather": "uploaded", "acme-news": "uploaded", "globex-shop": "skipped"}))
