@@ -133,7 +133,7 @@ func rowError(s *store, res keysync.Result) string {
 	if res.Status == keysync.StatusDrift {
 		return keysync.DescribeHeld(res.Before, s.want)
 	}
-	return lead(errText(res.Err))
+	return lead(explainText(res.Err))
 }
 
 func (r *run) store(platform string) *store {
@@ -306,11 +306,11 @@ func (r *run) listOverflow(b *strings.Builder) {
 func checkCell(s *store) string {
 	switch {
 	case s.intakeErr != nil:
-		return "❌ refused before any request: " + lead(s.intakeErr.Error())
+		return "❌ refused before any request: " + lead(explainText(s.intakeErr))
 	case s.valid:
 		return "✅ " + s.checkNote
 	case s.checkErr != nil:
-		return "❌ " + lead(s.checkErr.Error())
+		return "❌ " + lead(explainText(s.checkErr))
 	case !s.checked:
 		return "⏭️ not run (other inputs were refused)"
 	}
