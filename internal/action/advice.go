@@ -13,7 +13,7 @@ import (
 // type; the message replaces err's own text wherever it shows in a chain.
 type adviser func(err error) (target error, title, msg string, ok bool)
 
-var advisers = []adviser{adviseASCKey, advisePlayKey}
+var advisers = []adviser{adviseASCKey, advisePlayKey, adviseAppStore}
 
 // titled is implemented by the user-facing errors that carry their own
 // title (InputError and the typed errors not yet advised here).
