@@ -9,45 +9,66 @@ import (
 // which input it concerns and what to do next. An adviser turns one typed
 // error into the title and message a user reads.
 
-// adviser returns the title and the full message for err when it knows its
-// type; the message replaces err's own text wherever it shows in a chain.
-type adviser func(err error) (target error, title, msg string, ok bool)
+// adviser returns the title and the full message for err when err itself
+// (not an error it wraps) is of a type it knows.
+type adviser func(err error) (title, msg string, ok bool)
 
-var advisers = []adviser{adviseASCKey, advisePlayKey, adviseAppStore}
+var advisers = []adviser{adviseASCKey, advisePlayKey, adviseAppStore, adviseGooglePlay}
 
 // titled is implemented by the user-facing errors that carry their own
 // title (InputError and the typed errors not yet advised here).
 type titled interface{ Title() string }
 
-// Explain returns the title and message users read for err (one error, not
-// a join): the advice for the typed error it carries, with any context
-// wrapped around it kept, or err's own title and text.
+// Explain returns the title and message users read for err: err's text with
+// the text of every typed error in it replaced by its advice, so that the
+// context wrapped around it stays, and the title of the outermost one (or
+// err's own title). A join is explained error by error, one a line, as
+// errors.Join prints it.
 func Explain(err error) (title, msg string) {
-	for _, a := range advisers {
-		if target, t, m, ok := a(err); ok {
-			return t, strings.Replace(err.Error(), target.Error(), m, 1)
+	msg = err.Error()
+	advise(err, func(e error, t, m string) {
+		if title == "" {
+			title = t
+		}
+		msg = strings.Replace(msg, e.Error(), m, 1)
+	})
+	if title == "" {
+		title = "Error"
+		var t titled
+		if errors.As(err, &t) {
+			title = t.Title()
 		}
 	}
-	title = "Error"
-	var t titled
-	if errors.As(err, &t) {
-		title = t.Title()
-	}
-	return title, err.Error()
+	return title, msg
 }
 
-// explainText is Explain's message for each error of a join, one a line,
-// as errors.Join would print them.
+// advise calls found for each error in err's tree that an adviser knows,
+// outermost first, and does not look inside those.
+func advise(err error, found func(e error, title, msg string)) {
+	for _, a := range advisers {
+		if t, m, ok := a(err); ok {
+			found(err, t, m)
+			return
+		}
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		if inner := u.Unwrap(); inner != nil {
+			advise(inner, found)
+		}
+	case interface{ Unwrap() []error }:
+		for _, inner := range u.Unwrap() {
+			if inner != nil {
+				advise(inner, found)
+			}
+		}
+	}
+}
+
+// explainText is Explain's message, "" for no error.
 func explainText(err error) string {
 	if err == nil {
 		return ""
-	}
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		var lines []string
-		for _, e := range joined.Unwrap() {
-			lines = append(lines, explainText(e))
-		}
-		return strings.Join(lines, "\n")
 	}
 	_, msg := Explain(err)
 	return msg

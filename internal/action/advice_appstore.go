@@ -1,7 +1,6 @@
 package action
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,42 +11,31 @@ import (
 
 // adviseAppStore words the errors of the App Store Connect check: what the
 // answer means for the key, and what to do.
-func adviseAppStore(err error) (error, string, string, bool) {
-	var (
-		agreement  *appstore.AgreementError
-		individual *appstore.IndividualKeyError
-		clock      *appstore.ClockError
-		api        *appstore.APIError
-		hidden     *appstore.BundleIDsNotVisibleError
-		bundleID   *appstore.BundleIDError
-		network    *appstore.NetworkError
-		response   *appstore.ResponseError
-	)
-	switch {
-	case errors.As(err, &agreement):
-		return agreement, fmt.Sprintf("App Store Connect agreement not accepted (%d %s)", agreement.API.Status, agreement.Code),
-			agreementAdvice(agreement), true
-	case errors.As(err, &individual):
-		return individual, "Individual API key, not a team key", individualAdvice(individual), true
-	case errors.As(err, &clock):
-		return clock, "Runner's clock is off", clockAdvice(clock), true
-	case errors.As(err, &api):
-		title, msg := appleAPIAdvice(api)
-		return api, title, msg, true
-	case errors.As(err, &hidden):
-		return hidden, "Bundle ID not visible to the App Store Connect key", hiddenAdvice(hidden), true
-	case errors.As(err, &bundleID):
-		return bundleID, "Invalid asc-bundle-ids", fmt.Sprintf("input asc-bundle-ids has %q, which %s; "+
-			"give bundle IDs such as com.example.app, separated by commas or newlines", bundleID.Shown(), bundleID.Reason), true
-	case errors.As(err, &network):
-		return network, "Could not reach App Store Connect",
-			fmt.Sprintf("could not reach App Store Connect at %s: %s", network.Host, appleNetAdvice(network)), true
-	case errors.As(err, &response):
-		return response, "Unexpected answer from App Store Connect",
+func adviseAppStore(err error) (string, string, bool) {
+	switch e := err.(type) {
+	case *appstore.AgreementError:
+		return fmt.Sprintf("App Store Connect agreement not accepted (%d %s)", e.API.Status, e.Code), agreementAdvice(e), true
+	case *appstore.IndividualKeyError:
+		return "Individual API key, not a team key", individualAdvice(e), true
+	case *appstore.ClockError:
+		return "Runner's clock is off", clockAdvice(e), true
+	case *appstore.APIError:
+		title, msg := appleAPIAdvice(e)
+		return title, msg, true
+	case *appstore.BundleIDsNotVisibleError:
+		return "Bundle ID not visible to the App Store Connect key", hiddenAdvice(e), true
+	case *appstore.BundleIDError:
+		return "Invalid asc-bundle-ids", fmt.Sprintf("input asc-bundle-ids has %q, which %s; "+
+			"give bundle IDs such as com.example.app, separated by commas or newlines", e.Shown(), e.Reason), true
+	case *appstore.NetworkError:
+		return "Could not reach App Store Connect",
+			fmt.Sprintf("could not reach App Store Connect at %s: %s", e.Host, appleNetAdvice(e)), true
+	case *appstore.ResponseError:
+		return "Unexpected answer from App Store Connect",
 			fmt.Sprintf("App Store Connect answered %d with %s; check that asc-api-url points at App Store Connect "+
-				"(normally https://api.appstoreconnect.apple.com), else re-run the workflow later", response.Status, response.Problem), true
+				"(normally https://api.appstoreconnect.apple.com), else re-run the workflow later", e.Status, e.Problem), true
 	}
-	return nil, "", "", false
+	return "", "", false
 }
 
 func appleAPIAdvice(e *appstore.APIError) (title, msg string) {

@@ -1,7 +1,6 @@
 package action
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -22,17 +21,17 @@ const ascDownloadHint = "App Store Connect API keys are ECDSA P-256 private keys
 
 const ascIssuerWhere = "shown above the Team Keys list in " + ascKeysPage
 
-func adviseASCKey(err error) (error, string, string, bool) {
-	var e *asckey.IntakeError
-	if !errors.As(err, &e) {
-		return nil, "", "", false
+func adviseASCKey(err error) (string, string, bool) {
+	e, ok := err.(*asckey.IntakeError)
+	if !ok {
+		return "", "", false
 	}
 	advise, ok := ascAdvice[e.Reason]
 	if !ok {
-		return nil, "", "", false
+		return "", "", false
 	}
 	title, msg := advise(e)
-	return e, title, msg, true
+	return title, msg, true
 }
 
 type ascAdvise func(e *asckey.IntakeError) (title, msg string)

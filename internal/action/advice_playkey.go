@@ -1,7 +1,6 @@
 package action
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/mos-tools/publisher-keys/internal/playkey"
@@ -64,10 +63,10 @@ var playTitles = map[playkey.Kind]string{
 	playkey.KindTokenURI:     "Untrusted token_uri in Play key",
 }
 
-func advisePlayKey(err error) (error, string, string, bool) {
-	var e *playkey.IntakeError
-	if !errors.As(err, &e) {
-		return nil, "", "", false
+func advisePlayKey(err error) (string, string, bool) {
+	e, ok := err.(*playkey.IntakeError)
+	if !ok {
+		return "", "", false
 	}
 	title, ok := playTitles[e.Kind]
 	if !ok {
@@ -77,7 +76,7 @@ func advisePlayKey(err error) (error, string, string, bool) {
 	if advice, ok := playAdvice[playCase{e.Kind, e.Cause}]; ok {
 		msg += " " + advice
 	}
-	return e, title, msg, true
+	return title, msg, true
 }
 
 // upperFirst starts a sentence with a fact a domain package wrote in lower
