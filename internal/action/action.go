@@ -70,6 +70,9 @@ type run struct {
 	deps   Deps
 	cfg    *config
 	stores []*store
+	// records is what mos.portal's app records said, read before the
+	// store checks.
+	records appRecords
 	// validated: the inputs passed validation, so the run went on to the
 	// keys and every requested app gets a row in results (see appResults).
 	validated bool
@@ -125,6 +128,16 @@ func (r *run) do(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
 
+	// The app records come first: their bundle IDs and packages join the
+	// store checks, and "*" needs them to know the apps at all.
+	if slices.ContainsFunc(r.stores, func(s *store) bool { return s.given && s.intakeErr == nil }) {
+		// No request at all when every key given was refused at intake.
+		r.readApps(ctx)
+	}
+	for _, s := range r.stores {
+		s.sel = r.selectApps(s)
+	}
+
 	// The stores are checked and synced side by side and independently: one
 	// failing does not stop the other.
 	var wg sync.WaitGroup
@@ -132,6 +145,7 @@ func (r *run) do(ctx context.Context) error {
 		wg.Go(func() { r.runStore(ctx, s) })
 	}
 	wg.Wait()
+	r.sayRecordsErr(ctx)
 
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):

@@ -1,7 +1,6 @@
 package action
 
 import (
-	"errors"
 	"strings"
 )
 
@@ -21,8 +20,8 @@ type titled interface{ Title() string }
 
 // Explain returns the title and message users read for err: err's text with
 // the text of every typed error in it replaced by its advice, so that the
-// context wrapped around it stays, and the title of the outermost one (or
-// err's own title). A join is explained error by error, one a line, as
+// context wrapped around it stays, and the title of the outermost error
+// that has one. A join is explained error by error, one a line, as
 // errors.Join prints it.
 func Explain(err error) (title, msg string) {
 	msg = err.Error()
@@ -30,26 +29,28 @@ func Explain(err error) (title, msg string) {
 		if title == "" {
 			title = t
 		}
-		msg = strings.Replace(msg, e.Error(), m, 1)
+		if m != "" {
+			msg = strings.Replace(msg, e.Error(), m, 1)
+		}
 	})
 	if title == "" {
 		title = "Error"
-		var t titled
-		if errors.As(err, &t) {
-			title = t.Title()
-		}
 	}
 	return title, msg
 }
 
-// advise calls found for each error in err's tree that an adviser knows,
-// outermost first, and does not look inside those.
+// advise calls found for each error in err's tree that an adviser knows or
+// that has its own title, outermost first, and does not look inside the
+// advised ones.
 func advise(err error, found func(e error, title, msg string)) {
 	for _, a := range advisers {
 		if t, m, ok := a(err); ok {
 			found(err, t, m)
 			return
 		}
+	}
+	if t, ok := err.(titled); ok {
+		found(err, t.Title(), "")
 	}
 	switch u := err.(type) {
 	case interface{ Unwrap() error }:

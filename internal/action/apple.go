@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mos-tools/publisher-keys/internal/appstore"
@@ -77,26 +78,32 @@ func (r *run) appleStore() *store {
 	}
 
 	signer := &appstore.Signer{KeyID: cfg.ascKeyID, IssuerID: cfg.ascIssuerID, Key: key.Private, Now: r.deps.Now}
-	s.check = func(ctx context.Context) (string, error) {
+	s.idNoun, s.keyName, s.whose = "bundle ID", "key "+cfg.ascKeyID, "Issuer ID "+cfg.ascIssuerID
+	s.check = func(ctx context.Context, recordIDs []string) (string, map[string]storeAnswer, error) {
 		// Sign the one token of the run now, so it is masked before use.
 		token, err := signer.Token()
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		r.secret(token)
 		// The individual-key token of a 401's second look is registered
 		// before it is sent, like the team token above.
 		client := &appstore.Client{BaseURL: cfg.ascAPIURL, HTTP: r.httpClient("App Store Connect"), Signer: signer,
 			Mask: func(token string) { r.secret(token) }}
-		chk, err := client.Check(ctx, cfg.bundleIDs)
+		// One check for both lists (one request per 200 bundle IDs).
+		chk, err := client.Check(ctx, union(cfg.bundleIDs, recordIDs))
+		unseen, err := splitUnseen(err, cfg.bundleIDs)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		note := fmt.Sprintf("key %s accepted", cfg.ascKeyID)
-		if len(cfg.bundleIDs) > 0 {
-			note += fmt.Sprintf("; it sees %s", strings.Join(chk.BundleIDs, ", "))
+		if seen := slices.DeleteFunc(slices.Clone(chk.BundleIDs), func(id string) bool { return !slices.Contains(cfg.bundleIDs, id) }); len(seen) > 0 {
+			note += fmt.Sprintf("; it sees %s", strings.Join(seen, ", "))
 		}
-		return note, nil
+		if len(recordIDs) > 0 {
+			note += fmt.Sprintf("; it sees %d of the %d bundle IDs of the apps in mos.portal", len(recordIDs)-len(unseen), len(recordIDs))
+		}
+		return note, unseen, nil
 	}
 	upload := portal.IOSKeyUpload{KeyID: cfg.ascKeyID, IssuerID: cfg.ascIssuerID, PrivateKey: key.PKCS8PEM}
 	s.remote = func(c *portal.Client, project string) keysync.Remote {
@@ -111,6 +118,45 @@ func (r *run) appleStore() *store {
 		}
 	}
 	return s
+}
+
+// splitUnseen splits the bundle IDs a check could not find: one of
+// asc-bundle-ids (given) fails the key as before; one only an app record
+// names fails (or skips) that app alone.
+func splitUnseen(err error, given []string) (map[string]storeAnswer, error) {
+	var notVisible *appstore.BundleIDsNotVisibleError
+	if !errors.As(err, &notVisible) {
+		return nil, err
+	}
+	unseen := map[string]storeAnswer{}
+	var missing []string
+	for _, id := range notVisible.Missing {
+		if slices.Contains(given, id) {
+			missing = append(missing, id)
+			continue
+		}
+		unseen[id] = storeAnswer{hidden: true}
+	}
+	if len(missing) > 0 {
+		return nil, &appstore.BundleIDsNotVisibleError{Missing: missing, KeyID: notVisible.KeyID, NoneVisible: len(missing) == len(given)}
+	}
+	return unseen, nil
+}
+
+// union is a followed by the items of b not in a.
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	seen := make(map[string]bool, len(a)+len(b))
+	for _, x := range a {
+		seen[x] = true
+	}
+	for _, x := range b {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // shownID is an ID input as the outputs and the summary may show it: only a

@@ -184,7 +184,7 @@ func TestTeamGuardPlay(t *testing.T) {
 			}
 			wantLead := "mos.portal holds key a1b2c3d4… of another service account (client email " + playEmailB + "), and this run's key 3f2e1d0c… " +
 				"belongs to client email " + playEmail + ", so nothing was written."
-			wantErr := wantLead + " The new key must first be proven to edit the app: " +
+			wantErr := wantLead + " The new key must first be proven to reach the app: " +
 				"give the app's package name in play-package-names, or check the workflow's matrix entry."
 			want := []action.Result{
 				{Platform: "android", App: "weather", Status: "failed", HeldKeyID: playOldKeyID, Error: wantLead},

@@ -96,6 +96,9 @@ type config struct {
 	mosToken   string
 	mosProject string
 	mosApps    []string
+	// allApps: mos-apps is "*", every app of the project as mos.portal's
+	// app records list them (contract v1.1); mosApps is then empty.
+	allApps bool
 
 	mode      keysync.Mode
 	timeout   time.Duration
@@ -105,6 +108,9 @@ type config struct {
 func (c *config) hasApple() bool { return c.ascKey != "" || c.ascKeySource != "" }
 func (c *config) hasPlay() bool  { return c.playKey != "" || c.playKeySource != "" }
 func (c *config) hasMos() bool   { return c.mosURL != nil }
+
+// allAppsEntry is the mos-apps value that names every app of the project.
+const allAppsEntry = "*"
 
 // inputs reads the raw inputs; absent and empty are the same.
 type inputs func(name string) string
@@ -129,7 +135,7 @@ func readConfig(in inputs, workspace string) (*config, error) {
 	var err error
 	c.ascKey, c.ascKeySource, err = keyInput(in, inASCKey, inASCKeyFile, workspace)
 	errs = append(errs, err)
-	if file := strings.TrimSpace(in(inASCKeyFile)); c.ascKey != "" && file != "" {
+	if file := strings.TrimSpace(in(inASCKeyFile)); strings.HasPrefix(c.ascKeySource, "file ") && file != "" {
 		if id, ok := asckey.KeyIDFromFileName(file); ok {
 			switch {
 			case c.ascKeyID == "":
@@ -178,6 +184,13 @@ func readConfig(in inputs, workspace string) (*config, error) {
 		}
 	}
 
+	if slices.Contains(c.mosApps, allAppsEntry) {
+		if len(c.mosApps) > 1 {
+			bad(inMosApps, "mixes %q (every app of the project) with app names; give either %q alone or the names of the apps", allAppsEntry, allAppsEntry)
+		}
+		c.allApps, c.mosApps = true, nil
+	}
+
 	switch v := strings.ToLower(strings.TrimSpace(valueOr(in, inPlayCheck))); v {
 	case "read", "edit":
 		c.playEdit = v == "edit"
@@ -192,7 +205,7 @@ func readConfig(in inputs, workspace string) (*config, error) {
 
 	// mos.portal: all four or, in check mode, none.
 	mosURL := strings.TrimSpace(in(inMosURL))
-	given := map[string]bool{inMosURL: mosURL != "", inMosToken: c.mosToken != "", inMosProject: c.mosProject != "", inMosApps: len(c.mosApps) > 0}
+	given := map[string]bool{inMosURL: mosURL != "", inMosToken: c.mosToken != "", inMosProject: c.mosProject != "", inMosApps: len(c.mosApps) > 0 || c.allApps}
 	var missing []string
 	for _, name := range []string{inMosURL, inMosToken, inMosProject, inMosApps} {
 		if !given[name] {
@@ -239,7 +252,9 @@ func keyInput(in inputs, contentInput, fileInput, workspace string) (content, so
 	content, file := in(contentInput), strings.TrimSpace(in(fileInput))
 	switch {
 	case content != "" && file != "":
-		return "", "input " + contentInput, &InputError{Input: contentInput,
+		// The content is returned all the same, so that it is masked before
+		// the run stops on this error: it is a secret whatever else is wrong.
+		return content, "input " + contentInput, &InputError{Input: contentInput,
 			Msg: fmt.Sprintf("both %s and %s are set; give exactly one of them", contentInput, fileInput)}
 	case content != "":
 		return content, "input " + contentInput, nil

@@ -132,3 +132,23 @@ func TestMasksCoverReencodedKey(t *testing.T) {
 		})
 	}
 }
+
+// A key given twice (asc-key and asc-key-file) stops the run on its inputs,
+// and the key given as content is masked all the same: the log of a later
+// step that prints it shows nothing of it.
+func TestMaskedWhenGivenTwice(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	r := run(t, w.workspace, w.inputs(map[string]string{"asc-key": w.keyPEM, "asc-key-file": "AuthKey_TESTKEY001.p8"}))
+	if r.err == nil {
+		t.Fatalf("the run passed with both asc-key and asc-key-file:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "title=Invalid input asc-key::") {
+		t.Errorf("no Invalid input asc-key error:\n%s", r.stdout)
+	}
+	for _, l := range strings.Split(runnerShows(w.keyPEM, registeredMasks(r.stdout)), "\n") {
+		if l != "" && l != "***" && !strings.HasPrefix(l, "-----") {
+			t.Errorf("the key given twice is not masked: the log would show %q", l)
+		}
+	}
+}

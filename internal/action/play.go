@@ -2,8 +2,10 @@ package action
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/mos-tools/publisher-keys/internal/keysync"
@@ -11,6 +13,16 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/playkey"
 	"github.com/mos-tools/publisher-keys/internal/portal"
 )
+
+// keyWide says whether a Play failure is the key's rather than one app's:
+// the same answer would come for any package.
+func keyWide(kind play.APIErrorKind) bool {
+	switch kind {
+	case play.APIUnauthenticated, play.APIDisabled, play.APIProjectNotLinked, play.APIScopeInsufficient:
+		return true
+	}
+	return false
+}
 
 // playStore reads, masks and checks the Google Play service-account key. It
 // prints nothing: the caller prints only after every secret is masked.
@@ -39,7 +51,7 @@ func (r *run) playStore() *store {
 	s.want = keysync.Want{
 		Identity: keysync.Identity{KeyID: key.PrivateKeyID, Fingerprint: key.Fingerprint, Owner: key.ClientEmail},
 		Names: keysync.Names{KeyID: "private key ID", Owner: "client email", Team: "service account",
-			Proof: "edit the app: give the app's package name in play-package-names"},
+			Proof: "reach the app: give the app's package name in play-package-names"},
 	}
 	// The check requires an edit of every package given: the proof that
 	// lets the key replace another service account's key.
@@ -50,19 +62,55 @@ func (r *run) playStore() *store {
 		{"Fingerprint", key.Fingerprint},
 		{"Key found as", key.Form},
 	}
+	// A package name that cannot be one is refused before any request,
+	// as a bundle ID is, and no longer only by the check.
+	var badNames []error
+	for _, p := range cfg.playPackages {
+		badNames = append(badNames, play.CheckPackageName(p))
+	}
+	if err := errors.Join(badNames...); err != nil {
+		s.intakeErr = err
+		return s
+	}
 	client := &play.Client{BaseURL: cfg.playAPIURL, Key: key, Now: r.deps.Now, Edit: cfg.playEdit, CertTransport: r.deps.Transport}
-	s.check = func(ctx context.Context) (string, error) {
+	s.idNoun, s.keyName, s.whose = "package", "service account "+key.ClientEmail, "private key ID "+key.PrivateKeyID
+	s.check = func(ctx context.Context, recordPkgs []string) (string, map[string]storeAnswer, error) {
 		client.HTTP = r.httpClient("Google")
 		client.OnSecret = func(secret string) { r.secret(secret) }
-		res, err := client.Check(ctx, cfg.playPackages)
+		// The apps' packages are always checked read-only: an edit per
+		// app could break a release mos.publisher is uploading.
+		client.ReadOnly = make(map[string]bool, len(recordPkgs))
+		for _, p := range recordPkgs {
+			client.ReadOnly[p] = !slices.Contains(cfg.playPackages, p)
+		}
+		res, err := client.Check(ctx, union(cfg.playPackages, recordPkgs))
 		for _, pkg := range res.Packages {
 			if pkg.Warning != "" {
 				r.warningf("Google Play edit left open", "%s: %s", pkg.Package, pkg.Warning)
 			}
 		}
 		r.playLifetime(s, key, res.Lifetime)
-		if err != nil {
-			return "", err
+		if err != nil && !res.TokenOK {
+			return "", nil, err
+		}
+		// A package of play-package-names, or a failure that is the key's
+		// (the API disabled, a refused token), fails the key as before; a
+		// package only an app record names fails (or skips) that app.
+		unseen := map[string]storeAnswer{}
+		var keyErrs []error
+		for _, pkg := range res.Packages {
+			var apiErr *play.APIError
+			switch {
+			case pkg.Err == nil:
+			case slices.Contains(cfg.playPackages, pkg.Package), !errors.As(pkg.Err, &apiErr), keyWide(apiErr.Kind):
+				keyErrs = append(keyErrs, pkg.Err)
+			default:
+				unseen[pkg.Package] = storeAnswer{err: pkg.Err,
+					hidden: apiErr.Kind == play.APIPackageNotFound || apiErr.Kind == play.APIPermissionDenied}
+			}
+		}
+		if len(keyErrs) > 0 {
+			return "", nil, errors.Join(keyErrs...)
 		}
 		note := fmt.Sprintf("service account %s obtained a token", key.ClientEmail)
 		if len(cfg.playPackages) > 0 {
@@ -72,7 +120,10 @@ func (r *run) playStore() *store {
 			}
 			note += fmt.Sprintf(" and %s %s", verb, strings.Join(cfg.playPackages, ", "))
 		}
-		return note, nil
+		if len(recordPkgs) > 0 {
+			note += fmt.Sprintf("; it can see %d of the %d packages of the apps in mos.portal", len(recordPkgs)-len(unseen), len(recordPkgs))
+		}
+		return note, unseen, nil
 	}
 	upload := portal.AndroidKeyUpload{ServiceAccountJSON: string(key.JSON)}
 	s.remote = func(c *portal.Client, project string) keysync.Remote {

@@ -87,8 +87,8 @@ func (r *run) appResults(s *store) []keysync.Result {
 	if !r.validated || !s.given || !r.cfg.hasMos() || s.valid {
 		return s.results
 	}
-	rows := make([]keysync.Result, 0, len(r.cfg.mosApps))
-	for _, app := range r.cfg.mosApps {
+	rows := make([]keysync.Result, 0, len(s.sel.apps))
+	for _, app := range s.sel.apps {
 		rows = append(rows, keysync.Result{App: app, Status: keysync.StatusFailed, Err: &keyFailedError{
 			store: s.name, app: app, refused: s.intakeErr != nil, cut: s.checkCut, timeout: r.cfg.timeout,
 		}})
@@ -235,12 +235,31 @@ func (r *run) keyTables(b *strings.Builder) {
 		if len(rows) == 0 {
 			continue
 		}
-		b.WriteString("| App | Status | Held in mos.portal | Replaced | Details |\n|---|---|---|---|---|\n")
-		for _, res := range rows {
-			fmt.Fprintf(b, "| %s | %s %s | %s | %s | %s |\n",
-				cell(res.App), statusIcon(res.Status), res.Status, cell(heldKeyID(res)), cell(res.Replaced), cell(rowError(s, res)))
+		// Another team's apps (skipped under mos-apps "*") are listed apart:
+		// nothing is wrong with them.
+		var others []keysync.Result
+		rows = slices.DeleteFunc(slices.Clone(rows), func(res keysync.Result) bool {
+			if res.Status == keysync.StatusSkipped {
+				others = append(others, res)
+				return true
+			}
+			return false
+		})
+		if len(rows) > 0 {
+			b.WriteString("| App | Status | Held in mos.portal | Replaced | Details |\n|---|---|---|---|---|\n")
+			for _, res := range rows {
+				fmt.Fprintf(b, "| %s | %s %s | %s | %s | %s |\n",
+					cell(res.App), statusIcon(res.Status), res.Status, cell(heldKeyID(res)), cell(res.Replaced), cell(rowError(s, res)))
+			}
+			b.WriteString("\n")
 		}
-		b.WriteString("\n")
+		if len(others) > 0 {
+			fmt.Fprintf(b, "#### Other teams' apps\n\nThe %s key cannot see these apps of the project, so they were left as they are.\n\n| App | Status | Held in mos.portal | Details |\n|---|---|---|---|\n", s.name)
+			for _, res := range others {
+				fmt.Fprintf(b, "| %s | %s %s | %s | %s |\n", cell(res.App), statusIcon(res.Status), res.Status, cell(heldKeyID(res)), cell(rowError(s, res)))
+			}
+			b.WriteString("\n")
+		}
 	}
 }
 
@@ -260,7 +279,7 @@ func (r *run) headline() string {
 		}
 	}
 	var parts []string
-	for _, st := range []keysync.Status{keysync.StatusUploaded, keysync.StatusUnchanged, keysync.StatusInSync, keysync.StatusDrift, keysync.StatusFailed} {
+	for _, st := range []keysync.Status{keysync.StatusUploaded, keysync.StatusUnchanged, keysync.StatusInSync, keysync.StatusDrift, keysync.StatusFailed, keysync.StatusSkipped} {
 		if counts[st] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[st], st))
 		}
@@ -299,7 +318,6 @@ func (r *run) listOverflow(b *strings.Builder) {
 		for _, c := range all {
 			fmt.Fprintf(b, "- **%s**: %s\n", cell(c.title), cell(c.message()))
 		}
-		b.WriteString("\n")
 	}
 }
 
@@ -325,6 +343,8 @@ func statusIcon(s keysync.Status) string {
 		return "✅"
 	case keysync.StatusDrift:
 		return "⚠️"
+	case keysync.StatusSkipped:
+		return "⏭️"
 	}
 	return "❌"
 }

@@ -42,8 +42,17 @@ type store struct {
 
 	// revokeHint says where to retire a key this run replaced.
 	revokeHint string
-	// check runs the store's own check.
-	check func(ctx context.Context) (note string, err error)
+	// check runs the store's own check. recordIDs are the bundle IDs or
+	// packages of the apps' mos.portal records: one the key cannot see is
+	// in unseen (with the store's answer, if more than "not found") and
+	// fails only its apps, not the key.
+	check func(ctx context.Context, recordIDs []string) (note string, unseen map[string]storeAnswer, err error)
+
+	// sel is what the key is for: its apps and their records' store IDs.
+	sel appSelection
+	// idNoun, keyName and whose name the key's side in an app's
+	// unseenError: "bundle ID", "key ABCDE12345", "Issuer ID …".
+	idNoun, keyName, whose string
 	// remote is the key's place in mos.portal.
 	remote func(c *portal.Client, project string) keysync.Remote
 }
@@ -68,7 +77,7 @@ func (r *run) runStore(ctx context.Context, s *store) {
 	if !s.given || s.intakeErr != nil || s.check == nil {
 		return
 	}
-	note, err := s.check(ctx)
+	note, unseen, err := s.check(ctx, s.sel.storeIDs)
 	s.checked = true
 	if err != nil {
 		s.checkErr, s.checkCut = err, ctx.Err()
@@ -83,16 +92,96 @@ func (r *run) runStore(ctx context.Context, s *store) {
 	if !r.cfg.hasMos() {
 		return
 	}
-	client := &portal.Client{BaseURL: r.cfg.mosURL, Token: r.cfg.mosToken, HTTP: r.httpClient("mos.portal")}
-	s.results = keysync.Run(ctx, keysync.Options{
-		Mode:   r.cfg.mode,
-		Apps:   r.cfg.mosApps,
-		Want:   s.want,
-		Remote: s.remote(client, r.cfg.mosProject),
-		Proven: s.proven,
-		Outer:  r.outer,
+	if err := r.records.err; err != nil {
+		// Every app fails for that one cause, before any write; the report
+		// groups the apps' annotations into one.
+		for _, app := range s.sel.apps {
+			s.results = append(s.results, keysync.Result{App: app, Status: keysync.StatusFailed, Err: err})
+			if ctx.Err() == nil {
+				r.records.said.Store(true)
+				r.annotate(err, app, s.platform)
+			}
+		}
+		r.logf("%s: the app records could not be read, so no mos.portal app was touched", s.name)
+		return
+	}
+
+	if len(s.sel.bare) > 0 {
+		r.logf("%s: mos.portal's records name no %s for %s %s, so %s not checked against the key",
+			s.name, s.idNoun, plural(len(s.sel.bare), "app", "apps"), strings.Join(s.sel.bare, ", "), plural(len(s.sel.bare), "it is", "they are"))
+	}
+
+	// An app whose record names a bundle ID or package the key cannot see
+	// is left out before any write; one it can see is proven to be served
+	// by the key (the team guard's proof for that app).
+	held := map[string]keysync.Result{}
+	proven := map[string]bool{}
+	var apps []string
+	for _, app := range s.sel.apps {
+		id := s.sel.storeID[app]
+		if answer, ok := unseen[id]; ok && id != "" {
+			held[app] = r.unseenRow(s, app, id, answer)
+			continue
+		}
+		if id != "" {
+			proven[app] = true
+		}
+		apps = append(apps, app)
+	}
+	if r.cfg.allApps && len(held) > 0 && len(apps) == 0 {
+		// Every app skipped looks like success: say it, as an Apple
+		// agreement not accepted hides every app of the team from the API.
+		r.warningf("No app of the project visible to the "+s.name+" key",
+			"the %s %s can see none of the %d apps of project %s built for its store, so every one was skipped; "+
+				"check that this is the right key for the project, and for App Store Connect that the team's Account Holder has accepted Apple's updated agreements (https://appstoreconnect.apple.com/business)",
+			s.name, s.keyName, len(held), r.cfg.mosProject)
+	}
+	synced := keysync.Run(ctx, keysync.Options{
+		Mode:       r.cfg.mode,
+		Apps:       apps,
+		Want:       s.want,
+		Remote:     s.remote(r.portalClient(), r.cfg.mosProject),
+		Proven:     s.proven,
+		ProvenApps: proven,
+		Outer:      r.outer,
 	})
+	for _, app := range s.sel.apps {
+		if res, ok := held[app]; ok {
+			s.results = append(s.results, res)
+			continue
+		}
+		s.results, synced = append(s.results, synced[0]), synced[1:]
+	}
 	r.reportApps(s)
+}
+
+// storeAnswer is why a store check did not pass a bundle ID or package of
+// the apps' records.
+type storeAnswer struct {
+	hidden bool  // the store says the key cannot see it
+	err    error // what the store answered, if it says more; the cause when !hidden
+}
+
+// unseenRow is the result of an app whose record's bundle ID or package
+// did not pass the store check: nothing is written to it. Under "*" an app
+// the key cannot see is another team's, and skipped.
+func (r *run) unseenRow(s *store, app, id string, answer storeAnswer) keysync.Result {
+	if !answer.hidden {
+		return keysync.Result{App: app, Status: keysync.StatusFailed,
+			Err: fmt.Errorf("app %s is %s %s in mos.portal, which could not be checked with %s, so nothing was written to it. %w", app, s.idNoun, id, s.name, answer.err)}
+	}
+	e := &unseenError{App: app, Noun: s.idNoun, StoreID: id, Key: s.keyName, Whose: s.whose, Store: s.name}
+	if r.cfg.allApps {
+		e.Skipped = true
+		return keysync.Result{App: app, Status: keysync.StatusSkipped, Err: e}
+	}
+	e.Err = answer.err
+	return keysync.Result{App: app, Status: keysync.StatusFailed, Err: e}
+}
+
+// portalClient is a client of mos.portal for one store's sync.
+func (r *run) portalClient() *portal.Client {
+	return &portal.Client{BaseURL: r.cfg.mosURL, Token: r.cfg.mosToken, HTTP: r.httpClient("mos.portal")}
 }
 
 // reportApps logs and annotates the per-app outcome of a sync.
@@ -102,6 +191,9 @@ func (r *run) reportApps(s *store) {
 	for _, res := range s.results {
 		line := fmt.Sprintf("%s app %s: %s", s.name, res.App, res.Status)
 		switch res.Status {
+		case keysync.StatusSkipped:
+			// Another team's app: no annotation, the line says whose.
+			line += " (" + explainText(res.Err) + ")"
 		case keysync.StatusFailed:
 			r.annotate(res.Err, res.App, s.platform)
 		case keysync.StatusDrift:

@@ -15,7 +15,7 @@ func TestTeamGuard(t *testing.T) {
 	t.Parallel()
 
 	playNames := Names{KeyID: "private key ID", Owner: "client email", Team: "service account",
-		Proof: "edit the app: give the app's package name in play-package-names"}
+		Proof: "reach the app: give the app's package name in play-package-names"}
 	stores := []struct {
 		name          string
 		want          Want
@@ -122,7 +122,7 @@ func TestOwnerErrorMessages(t *testing.T) {
 	play := Want{
 		Identity: Identity{KeyID: "3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e", Fingerprint: "SHA256:new", Owner: "publisher@acme.iam.gserviceaccount.com"},
 		Names: Names{KeyID: "private key ID", Owner: "client email", Team: "service account",
-			Proof: "edit the app: give the app's package name in play-package-names"},
+			Proof: "reach the app: give the app's package name in play-package-names"},
 	}
 	playHeld := Identity{KeyID: "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", Fingerprint: "SHA256:old", Owner: "publisher@globex.iam.gserviceaccount.com"}
 	cases := []struct {
@@ -139,7 +139,7 @@ func TestOwnerErrorMessages(t *testing.T) {
 		{name: "play, refused", err: &OwnerError{App: "weather", Held: playHeld, Want: play},
 			want: "mos.portal holds key a1b2c3d4… of another service account (client email publisher@globex.iam.gserviceaccount.com), " +
 				"and this run's key 3f2e1d0c… belongs to client email publisher@acme.iam.gserviceaccount.com, so nothing was written. " +
-				"The new key must first be proven to edit the app: give the app's package name in play-package-names, or check the workflow's matrix entry."},
+				"The new key must first be proven to reach the app: give the app's package name in play-package-names, or check the workflow's matrix entry."},
 		{name: "what the portal sent is cleaned", err: &OwnerError{App: "weather",
 			Held: Identity{KeyID: "OLD\n::error::x", Fingerprint: "SHA256:old", Owner: "0f3c\r\n::warning::y"}, Want: newKey},
 			want: "mos.portal holds key OLD::error::x of another team (Issuer ID 0f3c::warning::y), and this run's key NEWKEY1234 belongs to Issuer ID 57246542…, " +
@@ -152,5 +152,23 @@ func TestOwnerErrorMessages(t *testing.T) {
 				t.Errorf("message\n  %s\nwant\n  %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestTeamGuardProvenApps: an app whose own bundle ID or package the check
+// saw (its mos.portal record) is proven by itself; the others are not.
+func TestTeamGuardProvenApps(t *testing.T) {
+	t.Parallel()
+	theirs := Stored{Identity: Identity{KeyID: "OLDKEY1234", Fingerprint: "SHA256:old", Owner: issuerB}}
+	remote := &memRemote{stored: map[string]Stored{"seen": theirs, "unseen": theirs}, want: newKey}
+	res := Run(t.Context(), Options{Mode: ModeSync, Apps: []string{"seen", "unseen"}, Want: newKey, Remote: remote,
+		ProvenApps: map[string]bool{"seen": true}})
+	got := map[string]Status{res[0].App: res[0].Status, res[1].App: res[1].Status}
+	if diff := cmp.Diff(map[string]Status{"seen": StatusUploaded, "unseen": StatusFailed}, got); diff != "" {
+		t.Fatalf("statuses (-want +got):\n%s", diff)
+	}
+	var owner *OwnerError
+	if !errors.As(res[1].Err, &owner) {
+		t.Errorf("the unproven app's error is %v, want an OwnerError", res[1].Err)
 	}
 }

@@ -36,6 +36,10 @@ const (
 	StatusInSync    Status = "in-sync"
 	StatusDrift     Status = "drift"
 	StatusFailed    Status = "failed"
+	// StatusSkipped is an app of the project (mos-apps: "*") whose bundle
+	// ID or package the key cannot see: another team's app, left alone.
+	// Run never returns it; the caller decides which apps it skips.
+	StatusSkipped Status = "skipped"
 )
 
 // DefaultConcurrency bounds the apps handled at once: enough for an agency's
@@ -85,6 +89,10 @@ type Options struct {
 	// play-package-names). Without it, an app holding another owner's key
 	// (OtherOwner) is not written: its key is failed with OwnerError.
 	Proven bool
+	// ProvenApps are apps the store check proved the key serves one by one:
+	// it sees the app's own bundle ID or package, as mos.portal's app record
+	// names it (contract v1.1). For them Proven is true whatever its value.
+	ProvenApps map[string]bool
 	// Outer is the context that Run's ctx was given its deadline from: done
 	// only when the run is cancelled (SIGTERM). A read-back that must
 	// outlive the deadline runs on it, so a cancellation still stops it.
@@ -176,7 +184,7 @@ func one(ctx context.Context, opts Options, app string) Result {
 	case opts.Mode == ModeSync && same:
 		res.Status = StatusUnchanged
 		return res
-	case other && !opts.Proven:
+	case other && !opts.Proven && !opts.ProvenApps[app]:
 		// A swapped secret or matrix entry looks just like this: a valid key
 		// of another team. Uploading it would break the app's releases.
 		res.Status = StatusFailed

@@ -43,6 +43,9 @@ type Client struct {
 	// (play-check: edit) opens an edit and deletes it, which invalidates
 	// an edit the same service account has open for that app.
 	Edit bool
+	// ReadOnly lists packages checked read-only whatever Edit says: those
+	// only an app's mos.portal record names, never opened for an edit.
+	ReadOnly map[string]bool
 	// CertTransport carries the one request for the key's certificate
 	// list, which has no credentials; nil means a fresh default transport.
 	CertTransport http.RoundTripper
@@ -89,6 +92,15 @@ var editIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 var packageRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$`)
 
+// CheckPackageName returns a *PackageNameError when p cannot be an Android
+// application ID, so a caller can refuse it before any request.
+func CheckPackageName(p string) error {
+	if !packageRe.MatchString(p) || len(p) > 255 {
+		return &PackageNameError{Package: p}
+	}
+	return nil
+}
+
 // Check obtains an access token for the key and, for each package, lists the
 // releases of its production track (or, with Edit, opens an edit and deletes
 // it again). With no packages it only proves that Google accepts the key.
@@ -112,8 +124,8 @@ func (c *Client) Check(ctx context.Context, packages []string) (*Result, error) 
 	var pkgs []string
 	seen := map[string]bool{}
 	for _, p := range packages {
-		if !packageRe.MatchString(p) || len(p) > 255 {
-			bad = append(bad, &PackageNameError{Package: p})
+		if err := CheckPackageName(p); err != nil {
+			bad = append(bad, err)
 			continue
 		}
 		if !seen[p] {
@@ -163,7 +175,7 @@ func (c *Client) Check(ctx context.Context, packages []string) (*Result, error) 
 
 func (c *Client) checkPackage(ctx context.Context, tok, pkg string) (res PackageResult) {
 	res.Package = pkg
-	if !c.Edit {
+	if !c.Edit || c.ReadOnly[pkg] {
 		res.Err = c.readTrack(ctx, tok, pkg)
 		return res
 	}

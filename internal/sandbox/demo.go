@@ -36,7 +36,8 @@ type scenario struct {
 func (w *world) demo(ctx context.Context, stdout io.Writer) error {
 	fmt.Fprintf(stdout, "Sandbox: App Store Connect stand-in at %s, mos.portal stand-in at %s, Google stand-in at %s.\n", w.ascURL, w.mosURL, w.googleURL)
 	fmt.Fprintf(stdout, "A throwaway App Store Connect team key %s was generated and registered; mos.portal project %q has apps %s,\n", keyID, project, strings.Join(apps, ", "))
-	fmt.Fprintf(stdout, "and app \"news\" still holds key %s, uploaded by hand 120 days ago. A second team, Globex, has key %s and app %s.\n", oldKeyID, globexKeyID, globexApp)
+	fmt.Fprintf(stdout, "and app \"news\" still holds key %s, uploaded by hand 120 days ago. A second team, Globex, has key %s and app %s;\n", oldKeyID, globexKeyID, globexApp)
+	fmt.Fprintf(stdout, "mos.portal project %q holds the apps of both teams, with their bundle IDs (app records).\n", agencyProject)
 	fmt.Fprintf(stdout, "Each scenario is one workflow run of the action.\n")
 
 	var failures []string
@@ -194,6 +195,28 @@ func (w *world) scenarios() []scenario {
 				return all(expect(out, "valid", "true"), expect(out, "uploaded", "false"), expect(out, "asc-previous-key-id", ""),
 					w.portalUnchanged(portalBefore),
 					expectResults(out, "ios", map[string]string{"weather": "failed", "news": "failed", "sports": "failed"}))
+			},
+		},
+		{
+			title: `an agency project of two teams, mos-apps "*" with team Acme's key: Acme's apps get it, Globex's app is skipped and untouched`,
+			in:    with(inputs{"asc-key": w.keyPEM, "mos-project": agencyProject, "mos-apps": "*"}),
+			setup: func() {
+				putsBefore = w.portal.Faults().RequestsTo("PUT", "/")
+				ascBefore = w.asc.Faults().Requests()
+			},
+			summary: true,
+			want: func(out map[string]string) error {
+				if n := w.portal.Faults().RequestsTo("PUT", "/") - putsBefore; n != 2 {
+					return fmt.Errorf("%d uploads reached mos.portal, want 2 (Acme's apps)", n)
+				}
+				if n := w.asc.Faults().Requests() - ascBefore; n != 1 {
+					return fmt.Errorf("%d requests reached App Store Connect, want 1", n)
+				}
+				if _, ok := w.portal.IOSKey(agencyProject, "globex-shop"); ok {
+					return errors.New("Globex's app holds a key")
+				}
+				return all(expect(out, "valid", "true"), expect(out, "uploaded", "true"),
+					expectResults(out, "ios", map[string]string{"acme-weather": "uploaded", "acme-news": "uploaded", "globex-shop": "skipped"}))
 			},
 		},
 		{

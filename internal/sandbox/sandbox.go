@@ -59,6 +59,16 @@ const (
 
 var apps = []string{"weather", "news", "sports"}
 
+// agencyProject is one mos.portal project holding the apps of both teams,
+// with their records (contract v1.1): Acme's two, Globex's one.
+const agencyProject = "agency"
+
+var agencyApps = []portalstandin.AppRecord{
+	{ID: "acme-weather", Name: "Acme Weather", BundleID: teamAppA},
+	{ID: "acme-news", Name: "Acme News", BundleID: teamAppB},
+	{ID: "globex-shop", Name: "Globex Shop", BundleID: globexApp},
+}
+
 // Main runs the sandbox command with its arguments.
 func Main(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
@@ -140,7 +150,10 @@ func newWorld(now func() time.Time) (*world, error) {
 	w.asc.AddApp(ascstandin.App{ID: "1600000001", BundleID: globexApp, Name: "Globex Shop", IssuerID: globexIssuerID})
 
 	w.portal = portalstandin.New()
-	w.portal.AddToken(mosToken, project)
+	w.portal.AddToken(mosToken, project, agencyProject)
+	for _, rec := range agencyApps {
+		w.portal.SetAppRecord(agencyProject, rec)
+	}
 	for _, app := range apps {
 		w.portal.AddApp(project, app)
 	}

@@ -55,6 +55,10 @@ type Fault struct {
 	Times int
 	// Method and PathPrefix restrict which requests match; empty matches all.
 	Method, PathPrefix string
+	// PathContains, if set, restricts the fault to paths holding it, such
+	// as the key routes of mos.portal ("/publisher/") but not its app
+	// records.
+	PathContains string
 }
 
 // In a Status Body, EchoToken stands for the request's bearer token and
@@ -76,7 +80,8 @@ func pieces(s string) string {
 }
 
 func (f Fault) matches(r *http.Request) bool {
-	return (f.Method == "" || f.Method == r.Method) && strings.HasPrefix(r.URL.Path, f.PathPrefix)
+	return (f.Method == "" || f.Method == r.Method) && strings.HasPrefix(r.URL.Path, f.PathPrefix) &&
+		strings.Contains(r.URL.Path, f.PathContains)
 }
 
 // Injector plays faults in front of a handler. It is safe for concurrent use.
@@ -139,6 +144,20 @@ func (i *Injector) RequestsTo(method, pathPrefix string) int {
 	n := 0
 	for _, r := range i.requests {
 		if (method == "" || method == r.method) && strings.HasPrefix(r.path, pathPrefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// RequestsWith counts the requests with the method (any if empty) whose
+// path holds part.
+func (i *Injector) RequestsWith(method, part string) int {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	n := 0
+	for _, r := range i.requests {
+		if (method == "" || method == r.method) && strings.Contains(r.path, part) {
 			n++
 		}
 	}
