@@ -12,7 +12,7 @@ import (
 // (not an error it wraps) is of a type it knows.
 type adviser func(err error) (title, msg string, ok bool)
 
-var advisers = []adviser{adviseASCKey, advisePlayKey, adviseAppStore, adviseGooglePlay}
+var advisers = []adviser{adviseASCKey, advisePlayKey, adviseAppStore, adviseGooglePlay, advisePortal}
 
 // titled is implemented by the user-facing errors that carry their own
 // title (InputError and the typed errors not yet advised here).

@@ -117,7 +117,7 @@ func (c *Client) GetApp(ctx context.Context, project, app string) (App, error) {
 func noRecords(op call, err error) error {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound && (apiErr.Code == "" || apiErr.Code == CodeNotFound) {
-		return fmt.Errorf("%w: GET %s answered 404 (%s)", ErrNoAppRecords, op.path(), apiErr.said(false))
+		return fmt.Errorf("%w: GET %s answered 404 (%s)", ErrNoAppRecords, op.path(), apiErr.Said(false))
 	}
 	return err
 }
@@ -227,7 +227,7 @@ func decodeApp(body []byte) (App, error) {
 // on commas and newlines and trims: no separator, no surrounding space, not
 // "*" (all apps), and one path segment (checkSegment).
 func validAppID(id string) bool {
-	if checkSegment("mos-apps", id) != nil || id == "*" || len(id) > maxNameLen ||
+	if checkSegment(IDApp, id) != nil || id == "*" || len(id) > maxNameLen ||
 		!utf8.ValidString(id) || strings.TrimSpace(id) != id || strings.ContainsRune(id, ',') {
 		return false
 	}
