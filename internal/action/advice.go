@@ -12,7 +12,9 @@ import (
 // (not an error it wraps) is of a type it knows.
 type adviser func(err error) (title, msg string, ok bool)
 
-var advisers = []adviser{adviseASCKey, advisePlayKey, adviseAppStore, adviseGooglePlay, advisePortal}
+var advisers = []adviser{
+	adviseASCKey, advisePlayKey, adviseAppStore, adviseGooglePlay, advisePortal, adviseURL,
+}
 
 // titled is implemented by the user-facing errors that carry their own
 // title (InputError and the typed errors not yet advised here).
