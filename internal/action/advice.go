@@ -32,13 +32,28 @@ func Explain(err error) (title, msg string) {
 			title = t
 		}
 		if m != "" {
-			msg = strings.Replace(msg, e.Error(), m, 1)
+			msg = replaceFact(msg, e.Error(), m)
 		}
 	})
 	if title == "" {
 		title = "Error"
 	}
 	return title, msg
+}
+
+// replaceFact puts advised in place of the first fact in msg. A wrapper
+// that made the fact a sentence ("fact.") does not get a second full stop
+// after advice that already ends with one.
+func replaceFact(msg, fact, advised string) string {
+	i := strings.Index(msg, fact)
+	if i < 0 {
+		return msg
+	}
+	after := msg[i+len(fact):]
+	if strings.HasSuffix(advised, ".") && strings.HasPrefix(after, ".") {
+		after = after[1:]
+	}
+	return msg[:i] + advised + after
 }
 
 // advise calls found for each error in err's tree that an adviser knows or

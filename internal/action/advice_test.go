@@ -1,10 +1,13 @@
 package action_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/mos-tools/publisher-keys/internal/action"
 	"github.com/mos-tools/publisher-keys/internal/httpx"
+	"github.com/mos-tools/publisher-keys/internal/keysync"
+	"github.com/mos-tools/publisher-keys/internal/portal"
 )
 
 // The URL inputs' messages, word for word as httpx wrote them before the
@@ -29,6 +32,44 @@ func TestExplainURLError(t *testing.T) {
 			}
 			title, msg := action.Explain(err)
 			if title != "Invalid mos-url" || msg != tc.want {
+				t.Errorf("got %q: %q\nwant %q", title, msg, tc.want)
+			}
+		})
+	}
+}
+
+// An upload whose answer was unusable, read back: keysync wraps the
+// portal's error as a sentence, and the advice inside it reads as before
+// the advice moved here, with one full stop.
+func TestExplainUnconfirmed(t *testing.T) {
+	t.Parallel()
+	want := keysync.Want{Identity: keysync.Identity{KeyID: "TESTKEY001", Fingerprint: "SHA256:x", Owner: "o"}}
+	put := &portal.APIError{Detail: "the answer is larger than 1 MiB", Project: "acme", App: "news",
+		Platform: portal.PlatformIOS, Method: "PUT"}
+	timeout := &portal.RequestError{Method: "GET", Project: "acme", App: "news", Err: context.DeadlineExceeded}
+	cases := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"nothing held", &keysync.UnconfirmedError{App: "news", Put: put, Want: want},
+			`mos.portal's answer while uploading the App Store Connect API key to app "news" in project "acme" was unusable, ` +
+				"as the answer is larger than 1 MiB: the portal does not follow contract v1 (docs/mos-portal-contract.md); " +
+				"check mos-url, or report this to the mos.portal team. " +
+				"Read back afterwards, app news holds no key: the upload did not take effect; run this action again."},
+		{"read-back failed", &keysync.UnconfirmedError{App: "news", Put: put, Get: timeout, Want: want},
+			`mos.portal's answer while uploading the App Store Connect API key to app "news" in project "acme" was unusable, ` +
+				"as the answer is larger than 1 MiB: the portal does not follow contract v1 (docs/mos-portal-contract.md); " +
+				"check mos-url, or report this to the mos.portal team. " +
+				"Reading the key of app news back, to learn whether the upload took effect, failed as well: " +
+				`the run's timeout ran out while reading the key of app "news" in project "acme": raise the timeout input, or check why mos.portal is slow. ` +
+				"App news may hold either its previous key or key TESTKEY001: check it in mos.portal (Publisher → Apps → news) or run this action again."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			title, msg := action.Explain(tc.err)
+			if title != "Unexpected answer from mos.portal" || msg != tc.want {
 				t.Errorf("got %q: %q\nwant %q", title, msg, tc.want)
 			}
 		})
