@@ -12,8 +12,14 @@ import (
 // (not an error it wraps) is of a type it knows.
 type adviser func(err error) (title, msg string, ok bool)
 
-var advisers = []adviser{
-	adviseASCKey, advisePlayKey, adviseAppStore, adviseGooglePlay, advisePortal, adviseURL,
+var advisers []adviser
+
+// advisers is set in init: unconfirmedAdvice explains the errors inside it
+// through Explain, which reads advisers.
+func init() {
+	advisers = []adviser{
+		adviseASCKey, advisePlayKey, adviseAppStore, adviseGooglePlay, advisePortal, adviseURL, adviseKeysync,
+	}
 }
 
 // titled is implemented by the user-facing errors that carry their own

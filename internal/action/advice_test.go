@@ -2,6 +2,7 @@ package action_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/mos-tools/publisher-keys/internal/action"
@@ -71,6 +72,42 @@ func TestExplainUnconfirmed(t *testing.T) {
 			title, msg := action.Explain(tc.err)
 			if title != "Unexpected answer from mos.portal" || msg != tc.want {
 				t.Errorf("got %q: %q\nwant %q", title, msg, tc.want)
+			}
+		})
+	}
+}
+
+// keysync's errors, word for word as keysync wrote them before the advice
+// moved here.
+func TestExplainKeysync(t *testing.T) {
+	t.Parallel()
+	want := keysync.Want{Identity: keysync.Identity{KeyID: "NEWKEY1234", Fingerprint: "SHA256:new", Owner: "o"},
+		Names: keysync.Names{KeyID: "Key ID", Owner: "Issuer ID", Team: "team", Proof: "see the app"}}
+	old := keysync.Stored{Identity: keysync.Identity{KeyID: "OLDKEY1234", Fingerprint: "SHA256:old", Owner: "o"}}
+	cases := []struct {
+		name       string
+		err        error
+		title, msg string
+	}{
+		{"mismatch", &keysync.MismatchError{App: "a", Want: want, Got: old}, "mos.portal stored a different key",
+			"mos.portal answered the upload of key NEWKEY1234 to app a with a record that is not the key sent " +
+				"(Key ID OLDKEY1234 in mos.portal, NEWKEY1234 in the inputs; fingerprint SHA256:old in mos.portal, SHA256:new in the inputs); " +
+				"check the key in mos.portal (Publisher → Apps → a) and report this to mos. support"},
+		{"timed out", &keysync.NotStartedError{App: "a", Err: context.DeadlineExceeded}, "Timed out before the sync",
+			"nothing was read or written for app a: the run's timeout ran out before its turn came; raise the timeout input or run again"},
+		{"cancelled", &keysync.NotStartedError{App: "a", Err: context.Canceled}, "Cancelled before the sync",
+			"nothing was read or written for app a: the run was cancelled before its turn came"},
+		{"read back: the old key", &keysync.UnconfirmedError{App: "a", Put: errors.New("lost"), Held: &old, Want: want}, "Error",
+			"lost. Read back afterwards, app a holds key OLDKEY1234, not the key sent " +
+				"(Key ID OLDKEY1234 in mos.portal, NEWKEY1234 in the inputs; fingerprint SHA256:old in mos.portal, SHA256:new in the inputs): " +
+				"the upload did not take effect; run this action again."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			title, msg := action.Explain(tc.err)
+			if title != tc.title || msg != tc.msg {
+				t.Errorf("got %q: %q\nwant %q: %q", title, msg, tc.title, tc.msg)
 			}
 		})
 	}
