@@ -38,9 +38,9 @@ type Client struct {
 	// as they exist, before they could appear anywhere, so the caller can
 	// register them with ::add-mask::. Nil means nobody is told.
 	OnSecret func(string)
-	// Edit selects the check of each package: false (play-check: read)
+	// Edit selects the check of each package: false (the read check)
 	// lists the production track's releases, which opens nothing; true
-	// (play-check: edit) opens an edit and deletes it, which invalidates
+	// (the edit check) opens an edit and deletes it, which invalidates
 	// an edit the same service account has open for that app.
 	Edit bool
 	// ReadOnly lists packages checked read-only whatever Edit says: those

@@ -46,8 +46,8 @@ type APIError struct {
 	ClientEmail   string
 	ProjectNumber string // the Cloud project, for APIDisabled
 	Err           error  // the network cause, if any
-	// Read is true when the check read the production track (play-check:
-	// read) rather than opening an edit.
+	// Read is true when the check read the production track (the read
+	// check) rather than opening an edit.
 	Read bool
 }
 
