@@ -224,9 +224,9 @@ func decodeApp(body []byte) (App, error) {
 }
 
 // validAppID applies the rules of an app identifier as the action is given
-// it, in a list it splits
-// on commas and newlines and trims: no separator, no surrounding space, not
-// "*" (all apps), and one path segment (checkSegment).
+// it, in a list it splits on commas and newlines and trims: no separator,
+// no surrounding space, not "*" (all apps), and one path segment
+// (checkSegment).
 func validAppID(id string) bool {
 	if checkSegment(IDApp, id) != nil || id == "*" || len(id) > maxNameLen ||
 		!utf8.ValidString(id) || strings.TrimSpace(id) != id || strings.ContainsRune(id, ',') {
