@@ -22,8 +22,9 @@ func init() {
 	}
 }
 
-// titled is implemented by the user-facing errors that carry their own
-// title (InputError and the typed errors not yet advised here).
+// titled is implemented by the action's own errors, which carry their
+// title and advice (InputError, unseenError); the domain packages' errors
+// say only what they found and get both from an adviser.
 type titled interface{ Title() string }
 
 // Explain returns the title and message users read for err: err's text with
