@@ -273,9 +273,6 @@ func (r *run) maskKey(lines []string) {
 	}
 }
 
-// titled is implemented by every user-facing error of the domain packages.
-type titled interface{ Title() string }
-
 // annotateAll turns each error (a join of many) into its own annotation.
 func (r *run) annotateAll(err error) {
 	if joined, ok := err.(interface{ Unwrap() []error }); ok {
@@ -290,13 +287,9 @@ func (r *run) annotateAll(err error) {
 // annotate reports err as an error annotation with the title of the typed
 // error it carries; app and platform, if given, name the app it concerns.
 func (r *run) annotate(err error, app, platform string) {
-	title := "Error"
-	var t titled
-	if errors.As(err, &t) {
-		title = t.Title()
-	}
+	title, msg := Explain(err)
 	r.failed.Store(true)
-	r.add(note{level: levelError, title: title, msg: err.Error(), app: app, platform: platform})
+	r.add(note{level: levelError, title: title, msg: msg, app: app, platform: platform})
 }
 
 // errorf, warningf and noticef raise an annotation about the run; appErrorf
@@ -342,11 +335,4 @@ func header(cfg *config) string {
 		parts = append(parts, "timeout "+cfg.timeout.String())
 	}
 	return strings.Join(parts, " · ")
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }

@@ -16,7 +16,8 @@ func driftMessage(s *store, res keysync.Result) string {
 	const fix = "Run this action with mode: sync to upload it."
 	var owner *keysync.OwnerError
 	if errors.As(res.Err, &owner) {
-		return owner.Error()
+		_, msg := Explain(owner)
+		return msg
 	}
 	held := keysync.DescribeHeld(res.Before, s.want)
 	if res.Before == nil {

@@ -93,8 +93,8 @@ func TestReadConfig(t *testing.T) {
 					t.Fatalf("no error, want %q", tc.wantErr)
 				}
 				for _, w := range tc.wantErr {
-					if !strings.Contains(err.Error(), w) {
-						t.Errorf("error %q lacks %q", err, w)
+					if msg := explainText(err); !strings.Contains(msg, w) {
+						t.Errorf("error %q lacks %q", msg, w)
 					}
 				}
 				return

@@ -133,7 +133,7 @@ func rowError(s *store, res keysync.Result) string {
 	if res.Status == keysync.StatusDrift {
 		return keysync.DescribeHeld(res.Before, s.want)
 	}
-	return lead(errText(res.Err))
+	return lead(explainText(res.Err))
 }
 
 func (r *run) store(platform string) *store {
@@ -324,11 +324,11 @@ func (r *run) listOverflow(b *strings.Builder) {
 func checkCell(s *store) string {
 	switch s.state {
 	case keyRefused:
-		return "❌ refused before any request: " + lead(s.err.Error())
+		return "❌ refused before any request: " + lead(explainText(s.err))
 	case keyValid:
 		return "✅ " + s.note
 	case keyCheckFailed:
-		return "❌ " + lead(s.err.Error())
+		return "❌ " + lead(explainText(s.err))
 	}
 	return "⏭️ not run (other inputs were refused)"
 }

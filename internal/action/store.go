@@ -222,7 +222,7 @@ func (r *run) reportApps(s *store) {
 		switch res.Status {
 		case keysync.StatusSkipped:
 			// Another team's app: no annotation, the line says whose.
-			line += " (" + errText(res.Err) + ")"
+			line += " (" + explainText(res.Err) + ")"
 		case keysync.StatusFailed:
 			r.annotate(res.Err, res.App, s.platform)
 		case keysync.StatusDrift:

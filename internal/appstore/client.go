@@ -17,7 +17,7 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/version"
 )
 
-// DefaultBaseURL is App Store Connect's API host, the default of asc-api-url.
+// DefaultBaseURL is App Store Connect's API host, the default base URL.
 const DefaultBaseURL = "https://api.appstoreconnect.apple.com"
 
 const (
@@ -32,7 +32,7 @@ const (
 
 // Client asks App Store Connect whether a key works.
 type Client struct {
-	BaseURL *url.URL      // e.g. from httpx.ParseBaseURL("asc-api-url", ...)
+	BaseURL *url.URL      // e.g. from httpx.ParseBaseURL
 	HTTP    *httpx.Client // nil: NewHTTPClient(nil)
 	Signer  *Signer
 	// Secret, if set, is handed every token Check signs (the team token,

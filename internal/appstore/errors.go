@@ -44,54 +44,25 @@ type APIError struct {
 	Date time.Time
 }
 
-// Title is the short headline of the annotation.
-func (e *APIError) Title() string {
-	switch {
-	case e.Status == http.StatusUnauthorized:
-		return fmt.Sprintf("App Store Connect rejected the key (%s)", e.statusCode("NOT_AUTHORIZED"))
-	case e.Status == http.StatusForbidden:
-		return fmt.Sprintf("The key's role lacks access (%s)", e.statusCode("FORBIDDEN_ERROR"))
-	case e.Status == http.StatusTooManyRequests:
-		return fmt.Sprintf("App Store Connect rate limit reached (%s)", e.statusCode("RATE_LIMIT_EXCEEDED"))
-	case e.Status >= 500:
-		return fmt.Sprintf("App Store Connect unavailable (%d)", e.Status)
-	case e.Status >= 300 && e.Status < 400:
-		return fmt.Sprintf("App Store Connect redirected the request (%d)", e.Status)
-	default:
-		return fmt.Sprintf("App Store Connect refused the request (%s)", e.statusCode(""))
-	}
-}
-
+// Error says what App Store Connect answered; the caller says what it
+// means for the key and what to do.
 func (e *APIError) Error() string {
-	apple := e.apple()
 	switch {
 	case e.Status == http.StatusUnauthorized:
-		// The likely causes lead, most likely first, in one sentence; the
-		// clock and an individual key were ruled out before this is shown
-		// (see Client.explain401).
-		return fmt.Sprintf("App Store Connect rejected key %s with Issuer ID %s (%s): most likely the Key ID is not this key's "+
-			"(compare it with the AuthKey_<ID>.p8 file name), else the Issuer ID is another team's or the key was revoked. %s%s",
-			e.KeyID, e.IssuerID, e.statusCode("NOT_AUTHORIZED"), strings.ToUpper(apple[:1]), apple[1:])
+		return fmt.Sprintf("App Store Connect rejected key %s with Issuer ID %s (%s); %s",
+			e.KeyID, e.IssuerID, e.StatusCode("NOT_AUTHORIZED"), e.Apple())
 	case e.Status == http.StatusForbidden:
-		return fmt.Sprintf("App Store Connect accepted key %s but its role lacks access (%s); %s. "+
-			"mos.publisher needs a team key with the App Manager or Admin role: generate one in "+
-			"Users and Access → Integrations → Team Keys (a key's role cannot be changed after it is created) and store it in the secrets",
-			e.KeyID, e.statusCode("FORBIDDEN_ERROR"), apple)
+		return fmt.Sprintf("App Store Connect accepted key %s but its role lacks access (%s); %s",
+			e.KeyID, e.StatusCode("FORBIDDEN_ERROR"), e.Apple())
 	case e.Status == http.StatusTooManyRequests:
-		return fmt.Sprintf("App Store Connect rate-limited key %s (%s) and still did after retries; %s; %s. "+
-			"The limit counts requests per key over a rolling hour: re-run the workflow later or slow down other automation that uses this key",
-			e.KeyID, e.statusCode("RATE_LIMIT_EXCEEDED"), e.rateLimitText(), apple)
+		return fmt.Sprintf("App Store Connect rate-limited key %s (%s) and still did after retries; %s; %s",
+			e.KeyID, e.StatusCode("RATE_LIMIT_EXCEEDED"), e.RateLimitText(), e.Apple())
 	case e.Status >= 500:
-		return fmt.Sprintf("App Store Connect is unavailable (%d) and still was after retries; %s. "+
-			"This is on Apple's side and says nothing about the key: re-run the workflow later (see https://developer.apple.com/system-status/)",
-			e.Status, apple)
+		return fmt.Sprintf("App Store Connect is unavailable (%d) and still was after retries; %s", e.Status, e.Apple())
 	case e.Status >= 300 && e.Status < 400:
-		return fmt.Sprintf("App Store Connect answered with a redirect (%d), which the action never follows so that the token goes nowhere else; "+
-			"check asc-api-url (normally https://api.appstoreconnect.apple.com, without a path)", e.Status)
+		return fmt.Sprintf("App Store Connect answered with a redirect (%d), which is never followed", e.Status)
 	default:
-		return fmt.Sprintf("App Store Connect refused GET /v1/apps (%s); %s. "+
-			"Check asc-api-url (normally https://api.appstoreconnect.apple.com) and asc-bundle-ids; if they are right, Apple's message above says what else to fix",
-			e.statusCode(""), apple)
+		return fmt.Sprintf("App Store Connect refused GET /v1/apps (%s); %s", e.StatusCode(""), e.Apple())
 	}
 }
 
@@ -126,26 +97,17 @@ type AgreementError struct {
 	Code string // the agreement code, e.g. FORBIDDEN.REQUIRED_AGREEMENTS_MISSING_OR_EXPIRED
 }
 
-func (e *AgreementError) Title() string {
-	return fmt.Sprintf("App Store Connect agreement not accepted (%d %s)", e.API.Status, e.Code)
-}
-
 func (e *AgreementError) Unwrap() error { return e.API }
 
 func (e *AgreementError) Error() string {
-	// The remedy first: on the morning an agreement lapses, this is the one
-	// line every release engineer of the team reads.
-	return fmt.Sprintf("Nothing is wrong with the key: App Store Connect accepted key %s, but answers every request of its team "+
-		"(Issuer ID %s) with %d %s until the team's Account Holder accepts Apple's updated agreement. "+
-		"The Account Holder (no other user of the team can) must accept it in App Store Connect → Business "+
-		"(https://appstoreconnect.apple.com/business) and, for the Apple Developer Program License Agreement, "+
-		"at https://developer.apple.com/account; then re-run the workflow. %s",
-		e.API.KeyID, e.API.IssuerID, e.API.Status, e.Code, e.API.apple())
+	return fmt.Sprintf("App Store Connect accepted key %s but answers every request of its team (Issuer ID %s) with %d %s "+
+		"until the team's Account Holder accepts Apple's updated agreement; %s",
+		e.API.KeyID, e.API.IssuerID, e.API.Status, e.Code, e.API.Apple())
 }
 
-// statusCode renders "401 NOT_AUTHORIZED": the status and Apple's first
+// StatusCode renders "401 NOT_AUTHORIZED": the status and Apple's first
 // error code, or fallback when Apple sent none.
-func (e *APIError) statusCode(fallback string) string {
+func (e *APIError) StatusCode(fallback string) string {
 	code := fallback
 	if len(e.Errors) > 0 && e.Errors[0].Code != "" {
 		code = clean(e.Errors[0].Code, 80)
@@ -159,8 +121,8 @@ func (e *APIError) statusCode(fallback string) string {
 // maxShownErrors bounds how many of Apple's errors go into a message.
 const maxShownErrors = 3
 
-// apple renders Apple's errors[] as `Apple says: CODE "title" (detail)`.
-func (e *APIError) apple() string {
+// Apple renders Apple's errors[] as `Apple says: CODE "title" (detail)`.
+func (e *APIError) Apple() string {
 	if len(e.Errors) == 0 {
 		return "the response carried no error details"
 	}
@@ -183,9 +145,9 @@ func (e *APIError) apple() string {
 	return "Apple says: " + strings.Join(parts, "; ")
 }
 
-// rateLimitText explains the X-Rate-Limit header, whose form is
+// RateLimitText explains the X-Rate-Limit header, whose form is
 // "user-hour-lim:3500;user-hour-rem:0;".
-func (e *APIError) rateLimitText() string {
+func (e *APIError) RateLimitText() string {
 	if e.RateLimit == "" {
 		return "no X-Rate-Limit header was sent"
 	}
@@ -220,38 +182,34 @@ type BundleIDsNotVisibleError struct {
 	NoneVisible bool
 }
 
-func (e *BundleIDsNotVisibleError) Title() string {
-	return "Bundle ID not visible to the App Store Connect key"
-}
-
 func (e *BundleIDsNotVisibleError) Error() string {
-	noun := "bundle ID"
-	if len(e.Missing) > 1 {
-		noun = "bundle IDs"
-	}
+	what := "no app"
 	if e.NoneVisible {
-		return fmt.Sprintf("the key %s can see none of the apps asked for (%s %s); check the spelling, "+
-			"that the apps exist in this team's App Store Connect account and not in another team's, "+
-			"and that the team's Account Holder has accepted Apple's updated agreements: one not accepted can hide every app from the API "+
-			"(App Store Connect → Business, https://appstoreconnect.apple.com/business)",
-			e.KeyID, noun, strings.Join(e.Missing, ", "))
+		what = "none of the apps asked for"
 	}
-	return fmt.Sprintf("the key %s can see no app with %s %s; check the spelling or that the app exists in this team's App Store Connect account",
-		e.KeyID, noun, strings.Join(e.Missing, ", "))
+	return fmt.Sprintf("key %s can see %s with %s %s", e.KeyID, what, e.Noun(), strings.Join(e.Missing, ", "))
 }
 
-// BundleIDError reports a value of asc-bundle-ids that cannot be a bundle ID.
+// Noun is "bundle ID" or "bundle IDs", as many as are missing.
+func (e *BundleIDsNotVisibleError) Noun() string {
+	if len(e.Missing) > 1 {
+		return "bundle IDs"
+	}
+	return "bundle ID"
+}
+
+// BundleIDError reports a value that cannot be a bundle ID.
 type BundleIDError struct {
 	ID     string
 	Reason string
 }
 
-func (e *BundleIDError) Title() string { return "Invalid asc-bundle-ids" }
-
 func (e *BundleIDError) Error() string {
-	return fmt.Sprintf("input asc-bundle-ids has %q, which %s; give bundle IDs such as com.example.app, separated by commas or newlines",
-		clean(e.ID, 60), e.Reason)
+	return fmt.Sprintf("bundle ID %q %s", e.Shown(), e.Reason)
 }
+
+// Shown is the value, cleaned and cut to be quoted in a message.
+func (e *BundleIDError) Shown() string { return clean(e.ID, 60) }
 
 // NetworkError reports that App Store Connect could not be reached at all,
 // after retries. It says nothing about the key.
@@ -260,11 +218,26 @@ type NetworkError struct {
 	Err  error
 }
 
-func (e *NetworkError) Title() string { return "Could not reach App Store Connect" }
-
 func (e *NetworkError) Unwrap() error { return e.Err }
 
-func (e *NetworkError) Error() string {
+// NetCause says how reaching a service failed.
+type NetCause int
+
+// How a connection can fail, as far as the error tells.
+const (
+	NetOther     NetCause = iota // see Detail
+	NetDeadline                  // no answer before the run's timeout
+	NetCancelled                 // the run was cancelled
+	NetNoHost                    // the host name does not resolve
+	NetDNS                       // the DNS lookup failed
+	NetRefused                   // the connection was refused
+	NetTLS                       // the TLS certificate is not trusted
+	NetDropped                   // the connection was dropped mid-answer
+	NetTimeout                   // the connection timed out
+)
+
+// Cause classifies Err.
+func (e *NetworkError) Cause() NetCause {
 	var (
 		dnsErr  *net.DNSError
 		netErr  net.Error
@@ -272,28 +245,32 @@ func (e *NetworkError) Error() string {
 		verify  *tls.CertificateVerificationError
 		hostErr x509.HostnameError
 	)
-	var why string
 	switch {
 	case errors.Is(e.Err, context.DeadlineExceeded):
-		why = "no answer came before the run's timeout; a proxy or firewall that drops outbound HTTPS is likely, or App Store Connect is very slow: check the runner's network or raise the timeout input"
+		return NetDeadline
 	case errors.Is(e.Err, context.Canceled):
-		why = "the run was cancelled before App Store Connect answered"
+		return NetCancelled
 	case errors.As(e.Err, &dnsErr) && dnsErr.IsNotFound:
-		why = "the host name does not resolve; a typo in asc-api-url is likely (normally https://api.appstoreconnect.apple.com)"
+		return NetNoHost
 	case errors.As(e.Err, &dnsErr):
-		why = "the DNS lookup failed; the runner's DNS or network is likely at fault: re-run the workflow later"
+		return NetDNS
 	case errors.Is(e.Err, syscall.ECONNREFUSED):
-		why = "the connection was refused; a wrong host or port in asc-api-url, or a firewall, is likely"
+		return NetRefused
 	case errors.As(e.Err, &unknown), errors.As(e.Err, &verify), errors.As(e.Err, &hostErr):
-		why = "its TLS certificate is not trusted; a TLS-inspecting proxy or a wrong asc-api-url is likely"
+		return NetTLS
 	case errors.Is(e.Err, io.ErrUnexpectedEOF), errors.Is(e.Err, io.EOF), errors.Is(e.Err, syscall.ECONNRESET):
-		why = "the connection was dropped before the answer was complete, even after retries; a proxy or load balancer cutting connections is likely: re-run the workflow later"
+		return NetDropped
 	case errors.As(e.Err, &netErr) && netErr.Timeout():
-		why = "the connection timed out even after retries; a proxy or firewall that blocks outbound HTTPS is likely"
-	default:
-		why = fmt.Sprintf("the connection failed even after retries (%s); a proxy or firewall, or a typo in asc-api-url, is likely", cause(e.Err))
+		return NetTimeout
 	}
-	return fmt.Sprintf("could not reach App Store Connect at %s: %s", e.Host, why)
+	return NetOther
+}
+
+// Detail is the innermost useful text of Err, without the request URL.
+func (e *NetworkError) Detail() string { return cause(e.Err) }
+
+func (e *NetworkError) Error() string {
+	return fmt.Sprintf("could not reach App Store Connect at %s: %s", e.Host, e.Detail())
 }
 
 // cause is the innermost useful text of a transport error, without the
@@ -313,11 +290,8 @@ type ResponseError struct {
 	Problem string // e.g. "a body that is not JSON"
 }
 
-func (e *ResponseError) Title() string { return "Unexpected answer from App Store Connect" }
-
 func (e *ResponseError) Error() string {
-	return fmt.Sprintf("App Store Connect answered %d with %s; check that asc-api-url points at App Store Connect (normally https://api.appstoreconnect.apple.com), else re-run the workflow later",
-		e.Status, e.Problem)
+	return fmt.Sprintf("App Store Connect answered %d with %s", e.Status, e.Problem)
 }
 
 // clean makes text from a response fit for a one-line message, with the

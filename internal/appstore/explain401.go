@@ -100,17 +100,21 @@ type ClockError struct {
 	AppleTime time.Time // the Date of Apple's answer
 }
 
-func (e *ClockError) Title() string { return "Runner's clock is off" }
-
 func (e *ClockError) Error() string {
-	direction, why := "behind", "so the token had expired by Apple's clock"
+	return fmt.Sprintf("the runner's clock is %s %s App Store Connect's (its answer was dated %s); "+
+		"App Store Connect refused the token of key %s for its times alone",
+		e.Amount(), e.Direction(), e.AppleTime.UTC().Format(time.RFC3339), e.KeyID)
+}
+
+// Amount is the offset, unsigned, to the second: "10 min 2 s".
+func (e *ClockError) Amount() string { return approx(e.Offset.Abs()) }
+
+// Direction is "behind" or "ahead of": where the runner's clock is.
+func (e *ClockError) Direction() string {
 	if e.Offset < 0 {
-		direction, why = "ahead of", "so the token was issued in the future by Apple's clock"
+		return "ahead of"
 	}
-	return fmt.Sprintf("The runner's clock is %s %s App Store Connect's (its answer was dated %s), %s; "+
-		"App Store Connect refused the token for its times alone, so key %s was not judged. "+
-		"Set the runner's clock right (NTP) and re-run the workflow.",
-		approx(e.Offset.Abs()), direction, e.AppleTime.UTC().Format(time.RFC3339), why, e.KeyID)
+	return "behind"
 }
 
 // approx renders d to the second: "10 min 2 s", "45 s", "3 h 5 min".
@@ -134,14 +138,9 @@ type IndividualKeyError struct {
 	API   *APIError // the 401 of the team token
 }
 
-func (e *IndividualKeyError) Title() string { return "Individual API key, not a team key" }
-
 func (e *IndividualKeyError) Unwrap() error { return e.API }
 
 func (e *IndividualKeyError) Error() string {
-	return fmt.Sprintf("Key %s is an individual API key: App Store Connect accepts it with an individual key's token "+
-		"and refuses it as a team key (%s). mos.publisher needs a team key: an Admin generates one in "+
-		"Users and Access → Integrations → App Store Connect API → Team Keys; give it in asc-key, "+
-		"its Key ID in asc-key-id and the Issuer ID shown above that list in asc-issuer-id. Nothing is uploaded.",
-		e.KeyID, e.API.statusCode("NOT_AUTHORIZED"))
+	return fmt.Sprintf("key %s is an individual API key: App Store Connect accepts it with an individual key's token "+
+		"and refuses it as a team key (%s)", e.KeyID, e.API.StatusCode("NOT_AUTHORIZED"))
 }

@@ -144,7 +144,6 @@ func FuzzCheckAnswer(f *testing.F) {
 		if err == nil {
 			return
 		}
-		var title string
 		var apiErr *APIError
 		var netErr *NetworkError
 		var respErr *ResponseError
@@ -152,19 +151,15 @@ func FuzzCheckAnswer(f *testing.F) {
 		var agreement *AgreementError
 		switch {
 		case errors.As(err, &agreement):
-			title = agreement.Title()
 		case errors.As(err, &apiErr):
-			title = apiErr.Title()
 		case errors.As(err, &netErr):
-			title = netErr.Title()
 		case errors.As(err, &respErr):
-			title = respErr.Title()
 		case errors.As(err, &notVisible):
-			title = notVisible.Title()
 		default:
 			t.Fatalf("error %T is not one of the documented types: %v", err, err)
 		}
-		for _, msg := range []string{title, err.Error()} {
+		title, advised := explain(err)
+		for _, msg := range []string{title, advised, err.Error()} {
 			testkit.CheckMessage(t, msg, 4000, secrets)
 		}
 	})

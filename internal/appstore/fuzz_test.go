@@ -23,11 +23,9 @@ func FuzzDecode(f *testing.F) {
 			t.Errorf("decodeApps error depends on the body: %q", err.Error())
 		}
 		for _, status := range []int{401, 403, 429, 400, 503} {
-			e, ok := classify(&APIError{Status: status, Errors: decodeErrors(body), RateLimit: string(body), KeyID: testKeyID, IssuerID: testIssuerID}).(userError)
-			if !ok {
-				t.Fatalf("classify(%d) is not a titled error", status)
-			}
-			for _, msg := range []string{e.Error(), e.Title()} {
+			e := classify(&APIError{Status: status, Errors: decodeErrors(body), RateLimit: string(body), KeyID: testKeyID, IssuerID: testIssuerID})
+			title, advised := explain(e)
+			for _, msg := range []string{e.Error(), title, advised} {
 				if strings.ContainsAny(msg, "\r\n") {
 					t.Errorf("message spans lines: %q", msg)
 				}

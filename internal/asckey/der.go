@@ -357,9 +357,9 @@ func notAKey(der []byte, tags []int) error {
 	case ints == 6:
 		return errOtherKeyType("DSA")
 	case len(tags) == 3 && startsWith(tags, tSeq, tSeq, tBits):
-		return errCertificate("App Store Connect key is a certificate", "a CERTIFICATE (or certificate request)")
+		return errCertificate("certificate", "a CERTIFICATE (or certificate request)")
 	case startsWith(tags, tInt, tSeq) && isPKCS12(der):
-		return errCertificate("App Store Connect key is a .p12 file",
+		return errCertificate(".p12 file",
 			"a PKCS#12 (.p12) bundle like the certificate exports of Keychain Access")
 	}
 	return errUnrecognised("binary (DER) data that is not a private key")

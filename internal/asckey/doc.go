@@ -3,6 +3,6 @@
 // fingerprints it, and checks the Key ID and Issuer ID that go with it.
 //
 // Everything that is not a usable ECDSA P-256 private key is rejected with
-// an *IntakeError that says what was found and what to do, and that never
-// quotes any part of the value it was given.
+// an *IntakeError that says what was found, never quoting any part of the
+// value it was given; the caller says what to do about it.
 package asckey

@@ -2,170 +2,112 @@ package asckey
 
 import "fmt"
 
-// Reason classifies an IntakeError for callers and tests; the text of the
-// error is for people.
+// Reason classifies an IntakeError; the action package turns it, with the
+// error's fields, into a title and advice.
 type Reason string
 
 // Reasons an intake can fail.
 const (
 	ReasonEmpty          Reason = "empty"
-	ReasonTooLarge       Reason = "too-large"
+	ReasonTooLarge       Reason = "too-large" // N: the size in bytes
 	ReasonRSA            Reason = "rsa"
-	ReasonOtherKeyType   Reason = "other-key-type" // Ed25519, DSA, X25519, OpenSSH, ...
-	ReasonCurve          Reason = "curve"          // EC, but not on P-256
+	ReasonOtherKeyType   Reason = "other-key-type" // Name: Ed25519, DSA, X25519, OpenSSH, ...
+	ReasonCurve          Reason = "curve"          // EC, but Name is not P-256
+	ReasonCurveExplicit  Reason = "explicit-curve" // EC with explicit curve parameters
+	ReasonCurveMissing   Reason = "no-curve"       // EC naming no curve at all
 	ReasonEncrypted      Reason = "encrypted"
 	ReasonCorrupt        Reason = "corrupt" // truncated or mangled PEM, base64 or DER
 	ReasonPublicKey      Reason = "public-key"
-	ReasonCertificate    Reason = "certificate" // also CSRs and .p12 bundles
+	ReasonCertificate    Reason = "certificate" // Name: certificate, certificate request, .p12 file
 	ReasonServiceAccount Reason = "service-account"
-	ReasonMultipleKeys   Reason = "multiple-keys"
+	ReasonFastlane       Reason = "fastlane-json"
+	ReasonMultipleKeys   Reason = "multiple-keys" // N: how many, at least
 	ReasonUnrecognised   Reason = "unrecognised"
-	ReasonKeyID          Reason = "key-id"
-	ReasonIssuerID       Reason = "issuer-id"
+	ReasonIssuerIDAsKey  Reason = "issuer-id-as-key"
+	ReasonKeyIDAsKey     Reason = "key-id-as-key"
+	ReasonFileName       Reason = "file-name" // a file name where the key belongs
+	ReasonNoKeyID        Reason = "no-key-id"
+	ReasonKeyIDIsUUID    Reason = "key-id-is-uuid"
+	ReasonKeyID          Reason = "key-id" // Problems, Shown
 	ReasonNoIssuerID     Reason = "no-issuer-id"
+	ReasonIssuerIDSpaced Reason = "issuer-id-spaced"
+	ReasonIssuerIDTeamID Reason = "issuer-id-team-id"
+	ReasonIssuerIDHex    Reason = "issuer-id-no-dashes"
+	ReasonIssuerID       Reason = "issuer-id"   // N: its length in characters
 	ReasonSwapped        Reason = "swapped-ids" // Key ID and Issuer ID given in each other's place
 )
 
 // IntakeError rejects a key, Key ID or Issuer ID before any network call.
-// Its message says what was found and what to do next; it never contains
-// any part of a key.
+// It says what was found and never contains any part of a key; what to do
+// about it is the caller's to say.
 type IntakeError struct {
 	Reason Reason
-	title  string
-	msg    string
+	// Found says what the value is or holds, e.g. "an RSA private key" or
+	// "a PEM PRIVATE KEY block whose END line is missing".
+	Found string
+	// Name is the key type, the curve, or what kind of certificate.
+	Name string
+	// N is a size, a count or a length; see the Reason.
+	N int
+	// Problems say what is wrong with a Key ID ("is 9 characters long");
+	// Shown is the Key ID itself when it is short enough to quote.
+	Problems []string
+	Shown    string
 }
 
-// Title is a short summary, used as the title of a GitHub annotation.
-func (e *IntakeError) Title() string { return e.title }
-
-func (e *IntakeError) Error() string { return e.msg }
-
-// storeHint ends every message about a damaged value.
-const storeHint = "Store the file exactly as downloaded, e.g. `gh secret set ASC_KEY < AuthKey_XXXXXXXXXX.p8`, " +
-	"or pass its path in asc-key-file."
-
-// downloadHint ends every message about a value that is not an App Store
-// Connect key at all.
-const downloadHint = "App Store Connect API keys are ECDSA P-256 private keys, downloaded once as AuthKey_XXXXXXXXXX.p8 " +
-	"from App Store Connect (Users and Access → Integrations → App Store Connect API); store that file as it is."
-
-func errEmpty() *IntakeError {
-	return &IntakeError{
-		Reason: ReasonEmpty,
-		title:  "App Store Connect key is empty",
-		msg: "The App Store Connect key is empty. GitHub does not pass secrets to workflows triggered from forks " +
-			"or by Dependabot; otherwise check that the secret name used in the workflow " +
-			"(e.g. `asc-key: ${{ secrets.ASC_KEY }}`) matches the repository or organisation secret.",
+func (e *IntakeError) Error() string {
+	switch e.Reason {
+	case ReasonEmpty:
+		return "key is empty"
+	case ReasonTooLarge:
+		return fmt.Sprintf("key is %d bytes", e.N)
 	}
+	return "found " + e.Found
 }
 
-func errTooLarge(n int) *IntakeError {
-	return &IntakeError{
-		Reason: ReasonTooLarge,
-		title:  "App Store Connect key is too large",
-		msg: fmt.Sprintf("The App Store Connect key is %d bytes; a .p8 key is about 250 bytes, so this is something else. %s",
-			n, downloadHint),
-	}
-}
+func errFound(r Reason, what string) *IntakeError { return &IntakeError{Reason: r, Found: what} }
 
-func errRSA() *IntakeError {
-	return &IntakeError{
-		Reason: ReasonRSA,
-		title:  "App Store Connect key is an RSA key",
-		msg: "Found an RSA private key, not an App Store Connect key (a Google service-account key belongs in " +
-			"play-service-account). " + downloadHint,
-	}
-}
+func errEmpty() *IntakeError { return &IntakeError{Reason: ReasonEmpty} }
+
+func errTooLarge(n int) *IntakeError { return &IntakeError{Reason: ReasonTooLarge, N: n} }
+
+func errRSA() *IntakeError { return errFound(ReasonRSA, "an RSA private key") }
 
 func errOtherKeyType(name string) *IntakeError {
-	return &IntakeError{
-		Reason: ReasonOtherKeyType,
-		title:  "App Store Connect key is " + article(name) + " " + name + " key",
-		msg:    "Found " + article(name) + " " + name + " private key, not an App Store Connect key. " + downloadHint,
-	}
+	return &IntakeError{Reason: ReasonOtherKeyType, Name: name, Found: article(name) + " " + name + " private key"}
 }
 
 func errCurve(name string) *IntakeError {
-	return &IntakeError{
-		Reason: ReasonCurve,
-		title:  "App Store Connect key uses curve " + name,
-		msg: "Found an EC private key on curve " + name + "; App Store Connect keys use P-256 (prime256v1), " +
-			"so this is not a key from App Store Connect. " + downloadHint,
-	}
+	return &IntakeError{Reason: ReasonCurve, Name: name, Found: "an EC private key on curve " + name}
 }
 
 func errCurveExplicit() *IntakeError {
-	return &IntakeError{
-		Reason: ReasonCurve,
-		title:  "App Store Connect key has explicit curve parameters",
-		msg: "Found an EC private key with explicit curve parameters instead of the named curve P-256; " +
-			"keys from App Store Connect never look like this. " + downloadHint,
-	}
+	return errFound(ReasonCurveExplicit, "an EC private key with explicit curve parameters instead of the named curve P-256")
 }
 
 func errCurveMissing() *IntakeError {
-	return &IntakeError{
-		Reason: ReasonCurve,
-		title:  "App Store Connect key does not name its curve",
-		msg: "Found an EC private key that does not say which curve it is on; keys from App Store Connect are " +
-			"PKCS#8 and name P-256. " + downloadHint,
-	}
+	return errFound(ReasonCurveMissing, "an EC private key that does not say which curve it is on")
 }
 
-func errEncrypted(what string) *IntakeError {
-	return &IntakeError{
-		Reason: ReasonEncrypted,
-		title:  "App Store Connect key is encrypted",
-		msg: "Found " + what + "; the action needs the key unencrypted. Keys downloaded from App Store Connect " +
-			"are never encrypted: store the AuthKey_XXXXXXXXXX.p8 file as downloaded, or export this one " +
-			"unencrypted (`openssl pkey -in encrypted.pem -out AuthKey_XXXXXXXXXX.p8`).",
-	}
-}
+func errEncrypted(what string) *IntakeError { return errFound(ReasonEncrypted, what) }
 
-// errCorrupt: found says what was seen, e.g. "a PEM PRIVATE KEY block
+// errCorrupt: what says what was seen, e.g. "a PEM PRIVATE KEY block
 // whose END line is missing".
-func errCorrupt(found string) *IntakeError {
-	return &IntakeError{
-		Reason: ReasonCorrupt,
-		title:  "App Store Connect key is truncated or corrupt",
-		msg:    "Found " + found + ". The secret was probably cut or mangled when it was pasted. " + storeHint,
-	}
-}
+func errCorrupt(what string) *IntakeError { return errFound(ReasonCorrupt, what) }
 
-func errPublicKey(what string) *IntakeError {
-	return &IntakeError{
-		Reason: ReasonPublicKey,
-		title:  "App Store Connect key is a public key",
-		msg: "Found " + what + "; the action needs the private key .p8 you downloaded from App Store Connect " +
-			"(AuthKey_XXXXXXXXXX.p8). " + storeHint,
-	}
-}
+func errPublicKey(what string) *IntakeError { return errFound(ReasonPublicKey, what) }
 
-func errCertificate(title, what string) *IntakeError {
-	return &IntakeError{
-		Reason: ReasonCertificate,
-		title:  title,
-		msg: "Found " + what + "; the action needs the private key .p8 you downloaded from App Store Connect " +
-			"(AuthKey_XXXXXXXXXX.p8), not a signing certificate. " + storeHint,
-	}
+// errCertificate: kind is "certificate", "certificate request" or ".p12 file".
+func errCertificate(kind, what string) *IntakeError {
+	return &IntakeError{Reason: ReasonCertificate, Name: kind, Found: what}
 }
 
 func errServiceAccount() *IntakeError {
-	return &IntakeError{
-		Reason: ReasonServiceAccount,
-		title:  "Google service account given as App Store Connect key",
-		msg: "Found a Google service-account JSON where the App Store Connect key belongs; pass it in input " +
-			"play-service-account instead, and put the App Store Connect .p8 key in asc-key.",
-	}
+	return errFound(ReasonServiceAccount, "a Google service-account JSON")
 }
 
 func errFastlaneJSON() *IntakeError {
-	return &IntakeError{
-		Reason: ReasonUnrecognised,
-		title:  "App Store Connect key is a fastlane JSON",
-		msg: "Found a fastlane API key JSON (key_id, issuer_id, key); give its parts separately: the value of " +
-			"\"key\" (the .p8) in asc-key, key_id in asc-key-id and issuer_id in asc-issuer-id.",
-	}
+	return errFound(ReasonFastlane, "a fastlane API key JSON (key_id, issuer_id, key)")
 }
 
 func errMultipleKeys(n int) *IntakeError {
@@ -173,28 +115,12 @@ func errMultipleKeys(n int) *IntakeError {
 	if n >= maxPEMBlocks {
 		count += " or more"
 	}
-	return &IntakeError{
-		Reason: ReasonMultipleKeys,
-		title:  "App Store Connect key holds several keys",
-		msg: fmt.Sprintf("Found %s private keys in one value; the action needs exactly one, "+
-			"the AuthKey_XXXXXXXXXX.p8 of the Key ID given. %s", count, storeHint),
-	}
+	return &IntakeError{Reason: ReasonMultipleKeys, N: n, Found: count + " private keys"}
 }
 
-// errUnrecognised: found says what was seen without quoting it, e.g.
+// errUnrecognised: what says what was seen without quoting it, e.g.
 // "text that is neither PEM nor base64".
-func errUnrecognised(found string) *IntakeError {
-	return errLooksLike(found, downloadHint)
-}
-
-// errLooksLike: found says what the value looks like, next what to do.
-func errLooksLike(found, next string) *IntakeError {
-	return &IntakeError{
-		Reason: ReasonUnrecognised,
-		title:  "App Store Connect key not recognised",
-		msg:    "Found " + found + ". " + next,
-	}
-}
+func errUnrecognised(what string) *IntakeError { return errFound(ReasonUnrecognised, what) }
 
 func article(word string) string {
 	if word == "" {

@@ -64,10 +64,10 @@ func FuzzParse(f *testing.F) {
 		}
 		if err != nil {
 			var ie *IntakeError
-			if !errors.As(err, &ie) || ie.Title() == "" || ie.Error() == "" {
+			if !errors.As(err, &ie) || ie.Reason == "" || ie.Error() == "" {
 				t.Fatalf("error %T %q is not a complete *IntakeError", err, err)
 			}
-			if piece, leak := leaked(ie.Title()+"\n"+ie.Error(), raw); leak {
+			if piece, leak := leaked(ie.Error(), raw); leak {
 				t.Fatalf("error quotes the input (%q): %s", piece, ie.Error())
 			}
 			return

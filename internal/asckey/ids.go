@@ -7,31 +7,19 @@ import (
 	"unicode/utf8"
 )
 
-const ascKeysPage = "App Store Connect (Users and Access → Integrations → App Store Connect API)"
-
 // CheckKeyID checks a Key ID: exactly 10 upper-case letters and digits.
-// Key IDs are not secret, so a short wrong value is quoted in the error.
+// Key IDs are not secret, so a short wrong value is kept in Shown.
 // Values are expected trimmed; surrounding whitespace is reported.
 func CheckKeyID(id string) error {
 	if isKeyID(id) {
 		return nil
 	}
 	if id == "" {
-		return &IntakeError{
-			Reason: ReasonKeyID,
-			title:  "App Store Connect Key ID is missing",
-			msg: "No Key ID given: set asc-key-id to the 10-character Key ID shown next to the key in " + ascKeysPage +
-				", or pass the key in asc-key-file as a file named AuthKey_<KEYID>.p8.",
-		}
+		return &IntakeError{Reason: ReasonNoKeyID, Found: "no Key ID"}
 	}
 	trimmed := strings.TrimSpace(id)
 	if isUUID(trimmed) {
-		return &IntakeError{
-			Reason: ReasonKeyID,
-			title:  "Key ID looks like an Issuer ID",
-			msg: "The Key ID given is a UUID: this looks like the Issuer ID; the Key ID is the 10-character ID " +
-				"next to the key in " + ascKeysPage + ".",
-		}
+		return &IntakeError{Reason: ReasonKeyIDIsUUID, Found: "a UUID as the Key ID"}
 	}
 	var what []string
 	if trimmed != id {
@@ -46,59 +34,31 @@ func CheckKeyID(id string) error {
 	if strings.IndexFunc(trimmed, func(r rune) bool { return !isUpperAlnum(r) && !isLowerASCII(r) }) >= 0 {
 		what = append(what, "contains characters other than A–Z and 0–9")
 	}
-	shown := ""
+	e := &IntakeError{Reason: ReasonKeyID, Problems: what, Found: "a Key ID that " + strings.Join(what, " and ")}
 	if len(id) <= 16 && utf8.ValidString(id) {
-		shown = fmt.Sprintf(" %q", id)
+		e.Shown = id
 	}
-	return &IntakeError{
-		Reason: ReasonKeyID,
-		title:  "App Store Connect Key ID is invalid",
-		msg: fmt.Sprintf("The Key ID%s %s; a Key ID is exactly 10 upper-case letters and digits (like 2X9R4HXF34), "+
-			"as shown next to the key in %s.", shown, strings.Join(what, " and "), ascKeysPage),
-	}
+	return e
 }
 
 // CheckIssuerID checks an Issuer ID: a UUID, in either case. Values are
-// expected trimmed. The value is never quoted: a wrong one may be a secret
+// expected trimmed. The value is never kept: a wrong one may be a secret
 // given to the wrong input.
 func CheckIssuerID(id string) error {
-	where := "shown above the Team Keys list in " + ascKeysPage
 	switch trimmed := strings.TrimSpace(id); {
 	case isUUID(id):
 		return nil
 	case id == "":
-		return &IntakeError{
-			Reason: ReasonNoIssuerID,
-			title:  "App Store Connect Issuer ID is missing",
-			msg: "No Issuer ID given: mos. supports App Store Connect team keys only, which need the Issuer ID " +
-				where + ". Set asc-issuer-id to it (individual keys have no Issuer ID and cannot be used).",
-		}
+		return &IntakeError{Reason: ReasonNoIssuerID, Found: "no Issuer ID"}
 	case isUUID(trimmed):
-		return &IntakeError{
-			Reason: ReasonIssuerID,
-			title:  "App Store Connect Issuer ID is invalid",
-			msg:    "The Issuer ID given has spaces or line breaks around it; give the UUID alone, as " + where + ".",
-		}
+		return &IntakeError{Reason: ReasonIssuerIDSpaced, Found: "an Issuer ID with spaces or line breaks around it"}
 	case isKeyID(trimmed):
-		return &IntakeError{
-			Reason: ReasonIssuerID,
-			title:  "Issuer ID looks like a Team ID",
-			msg: "The Issuer ID given is 10 upper-case letters and digits: this looks like a Team ID (or Key ID), " +
-				"not the Issuer ID. The Issuer ID is a UUID (like 57246542-96fe-1a63-e053-0824d011072a) " + where + ".",
-		}
+		return &IntakeError{Reason: ReasonIssuerIDTeamID, Found: "an Issuer ID of 10 upper-case letters and digits"}
 	case len(trimmed) == 32 && isHex(trimmed):
-		return &IntakeError{
-			Reason: ReasonIssuerID,
-			title:  "App Store Connect Issuer ID is invalid",
-			msg:    "The Issuer ID given is 32 hex digits without dashes; give it with its dashes (8-4-4-4-12), as " + where + ".",
-		}
+		return &IntakeError{Reason: ReasonIssuerIDHex, Found: "an Issuer ID of 32 hex digits without dashes"}
 	default:
-		return &IntakeError{
-			Reason: ReasonIssuerID,
-			title:  "App Store Connect Issuer ID is invalid",
-			msg: fmt.Sprintf("The Issuer ID given (%d characters) is not a UUID; the Issuer ID looks like "+
-				"57246542-96fe-1a63-e053-0824d011072a and is %s.", utf8.RuneCountInString(id), where),
-		}
+		n := utf8.RuneCountInString(id)
+		return &IntakeError{Reason: ReasonIssuerID, N: n, Found: fmt.Sprintf("an Issuer ID of %d characters that is not a UUID", n)}
 	}
 }
 
@@ -110,13 +70,7 @@ func CheckSwapped(keyID, issuerID string) error {
 	if !isUUID(strings.TrimSpace(keyID)) || !isKeyID(strings.TrimSpace(issuerID)) {
 		return nil
 	}
-	return &IntakeError{
-		Reason: ReasonSwapped,
-		title:  "Key ID and Issuer ID swapped",
-		msg: "asc-key-id is a UUID and asc-issuer-id a 10-character ID: the two look swapped. " +
-			"Give the 10-character Key ID (the <ID> of AuthKey_<ID>.p8) in asc-key-id and the Issuer ID, a UUID " +
-			"shown above the Team Keys list in " + ascKeysPage + ", in asc-issuer-id.",
-	}
+	return &IntakeError{Reason: ReasonSwapped, Found: "a UUID as the Key ID and a 10-character ID as the Issuer ID"}
 }
 
 var authKeyFile = regexp.MustCompile(`^AuthKey_([A-Z0-9]{10})(?: \([0-9]{1,3}\))?\.p8$`)

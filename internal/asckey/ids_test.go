@@ -1,37 +1,41 @@
-package asckey
+package asckey_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/mos-tools/publisher-keys/internal/action"
+	"github.com/mos-tools/publisher-keys/internal/asckey"
 )
 
 func TestCheckKeyID(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		id        string
-		wantTitle string // "" = valid
-		wantInMsg string
+		id         string
+		wantReason asckey.Reason
+		wantTitle  string // "" = valid
+		wantInMsg  string
 	}{
-		{"2X9R4HXF34", "", ""},
-		{"ABCDE12345", "", ""},
-		{"", "App Store Connect Key ID is missing", "10-character Key ID"},
-		{"2x9r4hxf34", "App Store Connect Key ID is invalid", `"2x9r4hxf34" contains lower-case letters`},
-		{"2X9R4HXF3", "App Store Connect Key ID is invalid", "is 9 characters long"},
-		{"2X9R4HXF345", "App Store Connect Key ID is invalid", "is 11 characters long"},
-		{"2X9R4-XF34", "App Store Connect Key ID is invalid", "characters other than A–Z and 0–9"},
-		{"2X9R4HXF34\n", "App Store Connect Key ID is invalid", "spaces or line breaks around it"},
-		{"57246542-96fe-1a63-e053-0824d011072a", "Key ID looks like an Issuer ID", "this looks like the Issuer ID; the Key ID is the 10-character ID next to the key"},
-		{"57246542-96FE-1A63-E053-0824D011072A", "Key ID looks like an Issuer ID", "looks like the Issuer ID"},
+		{"2X9R4HXF34", "", "", ""},
+		{"ABCDE12345", "", "", ""},
+		{"", asckey.ReasonNoKeyID, "App Store Connect Key ID is missing", "10-character Key ID"},
+		{"2x9r4hxf34", asckey.ReasonKeyID, "App Store Connect Key ID is invalid", `"2x9r4hxf34" contains lower-case letters`},
+		{"2X9R4HXF3", asckey.ReasonKeyID, "App Store Connect Key ID is invalid", "is 9 characters long"},
+		{"2X9R4HXF345", asckey.ReasonKeyID, "App Store Connect Key ID is invalid", "is 11 characters long"},
+		{"2X9R4-XF34", asckey.ReasonKeyID, "App Store Connect Key ID is invalid", "characters other than A–Z and 0–9"},
+		{"2X9R4HXF34\n", asckey.ReasonKeyID, "App Store Connect Key ID is invalid", "spaces or line breaks around it"},
+		{"57246542-96fe-1a63-e053-0824d011072a", asckey.ReasonKeyIDIsUUID, "Key ID looks like an Issuer ID", "this looks like the Issuer ID; the Key ID is the 10-character ID next to the key"},
+		{"57246542-96FE-1A63-E053-0824D011072A", asckey.ReasonKeyIDIsUUID, "Key ID looks like an Issuer ID", "looks like the Issuer ID"},
 		// A long wrong value may be a secret in the wrong input: never quoted.
-		{"MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQg", "App Store Connect Key ID is invalid", "is 48 characters long"},
+		{"MIGTAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBHkwdwIBAQQg", asckey.ReasonKeyID, "App Store Connect Key ID is invalid", "is 48 characters long"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.id, func(t *testing.T) {
 			t.Parallel()
-			checkIDError(t, CheckKeyID(tc.id), ReasonKeyID, tc.wantTitle, tc.wantInMsg)
+			checkIDError(t, asckey.CheckKeyID(tc.id), tc.wantReason, tc.wantTitle, tc.wantInMsg)
 			if len(tc.id) > 16 {
-				if err := CheckKeyID(tc.id); err != nil && strings.Contains(err.Error(), tc.id) {
+				if _, msg := action.Explain(asckey.CheckKeyID(tc.id)); strings.Contains(msg, tc.id) {
 					t.Error("long value quoted in the error")
 				}
 			}
@@ -43,26 +47,29 @@ func TestCheckIssuerID(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name, id   string
-		wantReason Reason
+		wantReason asckey.Reason
 		wantTitle  string
 		wantInMsg  string
 	}{
 		{"UUID", "57246542-96fe-1a63-e053-0824d011072a", "", "", ""},
 		{"upper-case UUID", "57246542-96FE-1A63-E053-0824D011072A", "", "", ""},
-		{"empty", "", ReasonNoIssuerID, "App Store Connect Issuer ID is missing", "mos. supports App Store Connect team keys only, which need the Issuer ID shown above the Team Keys list"},
-		{"Team ID", "A1B2C3D4E5", ReasonIssuerID, "Issuer ID looks like a Team ID", "this looks like a Team ID (or Key ID), not the Issuer ID"},
-		{"no dashes", "5724654296fe1a63e0530824d011072a", ReasonIssuerID, "App Store Connect Issuer ID is invalid", "without dashes"},
-		{"whitespace", " 57246542-96fe-1a63-e053-0824d011072a\n", ReasonIssuerID, "App Store Connect Issuer ID is invalid", "spaces or line breaks"},
-		{"not hex", "57246542-96fe-1a63-e053-0824d011072z", ReasonIssuerID, "App Store Connect Issuer ID is invalid", "(36 characters) is not a UUID"},
-		{"braces", "{57246542-96fe-1a63-e053-0824d011072a}", ReasonIssuerID, "App Store Connect Issuer ID is invalid", "not a UUID"},
-		{"a token", "ghp_0123456789abcdefghijABCDEFGHIJ012345", ReasonIssuerID, "App Store Connect Issuer ID is invalid", "(40 characters)"},
+		{"empty", "", asckey.ReasonNoIssuerID, "App Store Connect Issuer ID is missing", "mos. supports App Store Connect team keys only, which need the Issuer ID shown above the Team Keys list"},
+		{"Team ID", "A1B2C3D4E5", asckey.ReasonIssuerIDTeamID, "Issuer ID looks like a Team ID", "this looks like a Team ID (or Key ID), not the Issuer ID"},
+		{"no dashes", "5724654296fe1a63e0530824d011072a", asckey.ReasonIssuerIDHex, "App Store Connect Issuer ID is invalid", "without dashes"},
+		{"whitespace", " 57246542-96fe-1a63-e053-0824d011072a\n", asckey.ReasonIssuerIDSpaced, "App Store Connect Issuer ID is invalid", "spaces or line breaks"},
+		{"not hex", "57246542-96fe-1a63-e053-0824d011072z", asckey.ReasonIssuerID, "App Store Connect Issuer ID is invalid", "(36 characters) is not a UUID"},
+		{"braces", "{57246542-96fe-1a63-e053-0824d011072a}", asckey.ReasonIssuerID, "App Store Connect Issuer ID is invalid", "not a UUID"},
+		{"a token", "ghp_0123456789abcdefghijABCDEFGHIJ012345", asckey.ReasonIssuerID, "App Store Connect Issuer ID is invalid", "(40 characters)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			err := CheckIssuerID(tc.id)
+			err := asckey.CheckIssuerID(tc.id)
 			checkIDError(t, err, tc.wantReason, tc.wantTitle, tc.wantInMsg)
-			if err != nil && tc.id != "" && strings.Contains(err.Error(), strings.TrimSpace(tc.id)) {
+			if err == nil {
+				return
+			}
+			if _, msg := action.Explain(err); tc.id != "" && strings.Contains(err.Error()+msg, strings.TrimSpace(tc.id)) {
 				t.Error("Issuer ID error quotes the value")
 			}
 		})
@@ -86,12 +93,12 @@ func TestCheckSwapped(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			checkIDError(t, CheckSwapped(tc.keyID, tc.issuerID), ReasonSwapped, tc.wantTitle, "the two look swapped")
+			checkIDError(t, asckey.CheckSwapped(tc.keyID, tc.issuerID), asckey.ReasonSwapped, tc.wantTitle, "the two look swapped")
 		})
 	}
 }
 
-func checkIDError(t *testing.T, err error, reason Reason, title, inMsg string) {
+func checkIDError(t *testing.T, err error, reason asckey.Reason, title, inMsg string) {
 	t.Helper()
 	if title == "" {
 		if err != nil {
@@ -99,15 +106,16 @@ func checkIDError(t *testing.T, err error, reason Reason, title, inMsg string) {
 		}
 		return
 	}
-	var ie *IntakeError
+	var ie *asckey.IntakeError
 	if !errors.As(err, &ie) {
-		t.Fatalf("error %T %v, want *IntakeError", err, err)
+		t.Fatalf("error %T %v, want *asckey.IntakeError", err, err)
 	}
-	if ie.Reason != reason || ie.Title() != title {
-		t.Errorf("got %s %q, want %s %q", ie.Reason, ie.Title(), reason, title)
+	gotTitle, msg := action.Explain(err)
+	if ie.Reason != reason || gotTitle != title {
+		t.Errorf("got %s %q, want %s %q", ie.Reason, gotTitle, reason, title)
 	}
-	if !strings.Contains(ie.Error(), inMsg) {
-		t.Errorf("message %q does not contain %q", ie.Error(), inMsg)
+	if !strings.Contains(msg, inMsg) {
+		t.Errorf("message %q does not contain %q", msg, inMsg)
 	}
 }
 
@@ -133,9 +141,9 @@ func TestKeyIDFromFileName(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.path, func(t *testing.T) {
 			t.Parallel()
-			got, ok := KeyIDFromFileName(tc.path)
+			got, ok := asckey.KeyIDFromFileName(tc.path)
 			if got != tc.want || ok != tc.wantOK {
-				t.Errorf("KeyIDFromFileName(%q) = %q, %v; want %q, %v", tc.path, got, ok, tc.want, tc.wantOK)
+				t.Errorf("asckey.KeyIDFromFileName(%q) = %q, %v; want %q, %v", tc.path, got, ok, tc.want, tc.wantOK)
 			}
 		})
 	}

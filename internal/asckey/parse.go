@@ -374,11 +374,11 @@ func noPrivateKey(other *pemBlock, hasParams bool) error {
 	case other != nil && publicKeyLabels[other.label]:
 		return errPublicKey(article(other.label) + " " + other.label)
 	case other != nil && certificateLabels[other.label] != "":
-		title := "App Store Connect key is a certificate"
+		kind := "certificate"
 		if strings.Contains(other.label, "REQUEST") {
-			title = "App Store Connect key is a certificate request"
+			kind = "certificate request"
 		}
-		return errCertificate(title, certificateLabels[other.label])
+		return errCertificate(kind, certificateLabels[other.label])
 	case other != nil:
 		return errUnrecognised("a PEM block of a type the action does not know")
 	case hasParams:
@@ -456,18 +456,15 @@ func classifyJSON(t string) error {
 }
 
 // recogniseOther names values that are clearly something else than a key,
-// so that the error can say which input they belong in.
+// so that the caller can say where they belong.
 func recogniseOther(t string) error {
 	switch {
 	case isUUID(t):
-		return errLooksLike("a UUID, which looks like the Issuer ID rather than the key",
-			"Put the Issuer ID in asc-issuer-id and the content of the AuthKey_XXXXXXXXXX.p8 file in asc-key.")
+		return errFound(ReasonIssuerIDAsKey, "a UUID, which looks like the Issuer ID rather than the key")
 	case isKeyID(t):
-		return errLooksLike("a 10-character ID, which looks like a Key ID rather than the key",
-			"Put the Key ID in asc-key-id and the content of the AuthKey_XXXXXXXXXX.p8 file in asc-key.")
+		return errFound(ReasonKeyIDAsKey, "a 10-character ID, which looks like a Key ID rather than the key")
 	case len(t) < 256 && !strings.Contains(t, "\n") && strings.HasSuffix(strings.ToLower(t), ".p8"):
-		return errLooksLike("a file name rather than the key",
-			"Give the content of the .p8 file in asc-key, or its path in asc-key-file.")
+		return errFound(ReasonFileName, "a file name rather than the key")
 	case strings.HasPrefix(t, "ssh-") || strings.HasPrefix(t, "ecdsa-sha2-"):
 		return errPublicKey("an SSH public key")
 	case strings.HasPrefix(t, "PuTTY-User-Key-File"):

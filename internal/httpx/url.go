@@ -7,19 +7,18 @@ import (
 	"strings"
 )
 
-// URLError reports a service URL input the action refuses to use.
+// URLError reports a base URL refused for use.
 type URLError struct {
-	Input  string // the input's name, e.g. "mos-url"
-	Reason string
+	Input  string // the name the caller gave the URL
+	Reason string // what is wrong with it, e.g. "is empty" or ReasonCredentials
 }
 
-func (e *URLError) Title() string { return "Invalid " + e.Input }
+// ReasonCredentials is the Reason of a URL with a user name or password.
+const ReasonCredentials = "contains credentials"
 
-func (e *URLError) Error() string {
-	return fmt.Sprintf("input %s %s; give an https:// URL such as https://portal.example.com (plain http is accepted only for 127.0.0.1, ::1 and localhost)", e.Input, e.Reason)
-}
+func (e *URLError) Error() string { return e.Input + " " + e.Reason }
 
-// ParseBaseURL validates the base URL given in input: https only, except
+// ParseBaseURL validates the base URL named input: https only, except
 // plain http to a loopback host for local use; no credentials, query or
 // fragment. A trailing slash is removed so paths can be appended.
 func ParseBaseURL(input, raw string) (*url.URL, error) {
@@ -33,7 +32,7 @@ func ParseBaseURL(input, raw string) (*url.URL, error) {
 	}
 	switch {
 	case u.User != nil:
-		return nil, &URLError{Input: input, Reason: "contains credentials; pass tokens in their own inputs"}
+		return nil, &URLError{Input: input, Reason: ReasonCredentials}
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
 		return nil, &URLError{Input: input, Reason: "has a query or fragment"}
 	case u.Scheme == "https":

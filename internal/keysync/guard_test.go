@@ -106,8 +106,10 @@ func TestTeamGuard(t *testing.T) {
 					case want.Status == StatusUploaded && tc.fingerprint == "other" && res.Replaced != held:
 						t.Errorf("Replaced = %q, want %s: the previous key is still named", res.Replaced, held)
 					}
-					if owner != nil && owner.Title() != st.wantTitle {
-						t.Errorf("title %q, want %q", owner.Title(), st.wantTitle)
+					if owner != nil {
+						if title, _ := explain(owner); title != st.wantTitle {
+							t.Errorf("title %q, want %q", title, st.wantTitle)
+						}
 					}
 				})
 			}
@@ -148,7 +150,7 @@ func TestOwnerErrorMessages(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := tc.err.Error(); got != tc.want {
+			if _, got := explain(tc.err); got != tc.want {
 				t.Errorf("message\n  %s\nwant\n  %s", got, tc.want)
 			}
 		})

@@ -38,7 +38,7 @@ type Names struct {
 	Team string
 	// Proof is what the run's key must be proven to do before it replaces
 	// another owner's key, and how a run proves it: "see the app: give the
-	// app's bundle ID in asc-bundle-ids".
+	// app's bundle ID in" plus the input that names them.
 	Proof string
 }
 

@@ -82,7 +82,7 @@ func TestErrorMessages(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			msg := tc.err.Error()
+			_, msg := explain(tc.err)
 			for _, s := range tc.wantIn {
 				if !strings.Contains(msg, s) {
 					t.Errorf("message\n  %s\nlacks\n  %s", msg, s)

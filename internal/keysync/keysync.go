@@ -36,7 +36,7 @@ const (
 	StatusInSync    Status = "in-sync"
 	StatusDrift     Status = "drift"
 	StatusFailed    Status = "failed"
-	// StatusSkipped is an app of the project (mos-apps: "*") whose bundle
+	// StatusSkipped is an app of the project (all apps were asked for) whose bundle
 	// ID or package the key cannot see: another team's app, left alone.
 	// Run never returns it; the caller decides which apps it skips.
 	StatusSkipped Status = "skipped"
@@ -85,8 +85,7 @@ type Options struct {
 	Remote      Remote
 	Concurrency int // default DefaultConcurrency
 	// Proven says that the store check proved the run's key serves the apps
-	// it names (every bundle ID of asc-bundle-ids, every package of
-	// play-package-names). Without it, an app holding another owner's key
+	// it names (every bundle ID or package the caller was given). Without it, an app holding another owner's key
 	// (OtherOwner) is not written: its key is failed with OwnerError.
 	Proven bool
 	// ProvenApps are apps the store check proved the key serves one by one:
@@ -231,12 +230,9 @@ type MismatchError struct {
 	Got  Stored
 }
 
-func (e *MismatchError) Title() string { return "mos.portal stored a different key" }
-
 func (e *MismatchError) Error() string {
-	return fmt.Sprintf("mos.portal answered the upload of key %s to app %s with a record that is not the key sent (%s); "+
-		"check the key in mos.portal (Publisher → Apps → %s) and report this to mos. support",
-		e.Want.KeyID, e.App, Describe(e.Want.Differences(e.Got.Identity)), e.App)
+	return fmt.Sprintf("mos.portal answered the upload of key %s to app %s with a record that is not the key sent (%s)",
+		e.Want.KeyID, e.App, Describe(e.Want.Differences(e.Got.Identity)))
 }
 
 // OwnerError reports an app that holds another owner's key (OtherOwner)
@@ -250,9 +246,6 @@ type OwnerError struct {
 	Check bool // found in check mode: nothing would have been written anyway
 }
 
-// Title is "Key of another team" or "Key of another service account".
-func (e *OwnerError) Title() string { return "Key of another " + e.Want.Names.Team }
-
 // Error names no app (the annotation does), so apps holding the same key
 // of another owner read alike and are reported once.
 func (e *OwnerError) Error() string {
@@ -260,13 +253,11 @@ func (e *OwnerError) Error() string {
 	_, wantKey := shown(e.Held.KeyID, e.Want.KeyID)
 	n := e.Want.Names
 	if e.Check {
-		return fmt.Sprintf("%s, not the checked key %s of %s %s. "+
-			"To replace it, run this action with mode: sync once the new key is proven to %s; or check the workflow's matrix entry.",
-			DescribeHeld(&Stored{Identity: e.Held}, e.Want), wantKey, n.Owner, wantOwner, n.Proof)
+		return fmt.Sprintf("%s, not the checked key %s of %s %s",
+			DescribeHeld(&Stored{Identity: e.Held}, e.Want), wantKey, n.Owner, wantOwner)
 	}
-	return fmt.Sprintf("%s, and this run's key %s belongs to %s %s, so nothing was written. "+
-		"The new key must first be proven to %s, or check the workflow's matrix entry.",
-		DescribeHeld(&Stored{Identity: e.Held}, e.Want), wantKey, n.Owner, wantOwner, n.Proof)
+	return fmt.Sprintf("%s, and this run's key %s belongs to %s %s, so nothing was written",
+		DescribeHeld(&Stored{Identity: e.Held}, e.Want), wantKey, n.Owner, wantOwner)
 }
 
 // DescribeHeld says in one clause what an app holds in mos.portal, measured
@@ -299,18 +290,11 @@ type NotStartedError struct {
 	Err error // context.DeadlineExceeded or context.Canceled
 }
 
-func (e *NotStartedError) Title() string {
-	if errors.Is(e.Err, context.Canceled) {
-		return "Cancelled before the sync"
-	}
-	return "Timed out before the sync"
-}
-
 func (e *NotStartedError) Error() string {
 	if errors.Is(e.Err, context.Canceled) {
 		return fmt.Sprintf("nothing was read or written for app %s: the run was cancelled before its turn came", e.App)
 	}
-	return fmt.Sprintf("nothing was read or written for app %s: the run's timeout ran out before its turn came; raise the timeout input or run again", e.App)
+	return fmt.Sprintf("nothing was read or written for app %s: the run's timeout ran out before its turn came", e.App)
 }
 
 func (e *NotStartedError) Unwrap() error { return e.Err }

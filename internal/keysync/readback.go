@@ -103,12 +103,12 @@ func (e *UnconfirmedError) Error() string {
 	switch {
 	case e.Get != nil:
 		return fmt.Sprintf("%s Reading the key of app %s back, to learn whether the upload took effect, failed as well: %s "+
-			"App %s may hold either its previous key or key %s: check it in mos.portal (Publisher → Apps → %s) or run this action again.",
-			put, e.App, sentence(e.Get), e.App, e.Want.KeyID, e.App)
+			"App %s may hold either its previous key or key %s",
+			put, e.App, sentence(e.Get), e.App, e.Want.KeyID)
 	case e.Held == nil:
-		return fmt.Sprintf("%s Read back afterwards, app %s holds no key: the upload did not take effect; run this action again.", put, e.App)
+		return fmt.Sprintf("%s Read back afterwards, app %s holds no key: the upload did not take effect", put, e.App)
 	}
-	return fmt.Sprintf("%s Read back afterwards, app %s holds key %s, not the key sent (%s): the upload did not take effect; run this action again.",
+	return fmt.Sprintf("%s Read back afterwards, app %s holds key %s, not the key sent (%s): the upload did not take effect",
 		put, e.App, e.Held.KeyID, Describe(e.Want.Differences(e.Held.Identity)))
 }
 

@@ -38,9 +38,9 @@ type Client struct {
 	// as they exist, before they could appear anywhere, so the caller can
 	// register them with ::add-mask::. Nil means nobody is told.
 	Secret func(string)
-	// Edit selects the check of each package: false (play-check: read)
+	// Edit selects the check of each package: false (the read check)
 	// lists the production track's releases, which opens nothing; true
-	// (play-check: edit) opens an edit and deletes it, which invalidates
+	// (the edit check) opens an edit and deletes it, which invalidates
 	// an edit the same service account has open for that app.
 	Edit bool
 	// ReadOnly lists packages checked read-only whatever Edit says: those
@@ -81,12 +81,12 @@ type PackageNameError struct {
 	Package string
 }
 
-// Title is a short heading for the error.
-func (e *PackageNameError) Title() string { return "Invalid Play package name" }
-
 func (e *PackageNameError) Error() string {
-	return fmt.Sprintf("Input play-package-names holds %q, which is not an Android package name (like com.example.app: two or more dot-separated parts of letters, digits and underscores, each starting with a letter). Give the application IDs as shown in Play Console.", e.Package)
+	return fmt.Sprintf("%q is not an Android package name (%s)", e.Package, PackageNameShape)
 }
+
+// PackageNameShape says what an Android package name looks like.
+const PackageNameShape = "like com.example.app: two or more dot-separated parts of letters, digits and underscores, each starting with a letter"
 
 var editIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mos-tools/publisher-keys/internal/action"
 	"github.com/mos-tools/publisher-keys/internal/httpx"
 	"github.com/mos-tools/publisher-keys/internal/play"
 	"github.com/mos-tools/publisher-keys/internal/playkey"
@@ -123,7 +125,7 @@ func summarize(t *testing.T, res *play.Result, err error) outcome {
 			if !errors.As(p.Err, &ae) {
 				t.Fatalf("%s: error %T is not an *APIError", p.Package, p.Err)
 			}
-			if ae.Package != p.Package || !strings.Contains(ae.Error(), p.Package) || ae.Title() == "" {
+			if ae.Package != p.Package || !strings.Contains(ae.Error(), p.Package) || advisedTitle(ae) == "" {
 				t.Errorf("error of %s does not name it: %q", p.Package, ae.Error())
 			}
 			o.Packages[p.Package] = string(ae.Kind)
@@ -304,7 +306,7 @@ func TestCheck(t *testing.T) {
 				t.Fatalf("error = %v, want error: %v", err, wantErr)
 			}
 			if err != nil {
-				msg := err.Error()
+				title, msg := action.Explain(err)
 				for _, phrase := range tc.message {
 					if !strings.Contains(msg, phrase) {
 						t.Errorf("message does not contain %q:\n%s", phrase, msg)
@@ -315,9 +317,8 @@ func TestCheck(t *testing.T) {
 						t.Error("message contains a secret")
 					}
 				}
-				var titled interface{ Title() string }
-				if errors.As(err, &titled) && titled.Title() == "" {
-					t.Error("empty title")
+				if title == "" || title == "Error" {
+					t.Error("no title")
 				}
 			}
 			if tc.inserts >= 0 {
@@ -365,8 +366,8 @@ func TestCheckRefusesBadPackageNamesBeforeAnyRequest(t *testing.T) {
 	if !errors.As(err, &pe) {
 		t.Fatalf("error = %v, want a *PackageNameError", err)
 	}
-	if n := strings.Count(err.Error(), "is not an Android package name"); n != 3 {
-		t.Errorf("error names %d bad packages, want 3: %v", n, err)
+	if _, msg := action.Explain(err); strings.Count(msg, "is not an Android package name") != 3 {
+		t.Errorf("error does not name 3 bad packages: %v", msg)
 	}
 	if n := e.srv.Faults().Requests(); n != 0 {
 		t.Errorf("%d requests sent, want none", n)
@@ -466,4 +467,9 @@ func TestCheckAfterAnotherEditOfTheSameAccount(t *testing.T) {
 	if n := e.srv.OpenEdits(appA); n != 0 {
 		t.Errorf("%d edits open", n)
 	}
+}
+
+func advisedTitle(err error) string {
+	title, _ := action.Explain(err)
+	return title
 }

@@ -7,7 +7,7 @@
 // what to do next. Alongside the token exchange it reads the key's lifetime
 // from Google's public certificate list of the service account.
 //
-// With Client.Edit (play-check: edit) it opens an edit with POST
+// With Client.Edit (the edit check) it opens an edit with POST
 // …/applications/{package}/edits and deletes it again at once instead.
 // Opening an edit invalidates any open edit of the same service account for
 // the same app (Google keeps one active edit per API user and app), so that

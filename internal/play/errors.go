@@ -46,8 +46,8 @@ type APIError struct {
 	ClientEmail   string
 	ProjectNumber string // the Cloud project, for APIDisabled
 	Err           error  // the network cause, if any
-	// Read is true when the check read the production track (play-check:
-	// read) rather than opening an edit.
+	// Read is true when the check read the production track (the read
+	// check) rather than opening an edit.
 	Read bool
 }
 
@@ -66,68 +66,47 @@ func (e *APIError) doing() string {
 	return "opening an edit of"
 }
 
-// Title is a short heading for the error.
-func (e *APIError) Title() string {
-	switch e.Kind {
-	case APIPackageNotFound:
-		return "Play package not found: " + e.Package
-	case APIPermissionDenied, APIProjectNotLinked:
-		return "No Play Console access to " + e.Package
-	case APIDisabled:
-		return "Google Play Android Developer API disabled"
-	case APIUnauthenticated, APIScopeInsufficient:
-		return "Google Play refused the access token"
-	case APIRateLimited:
-		return "Google Play rate limit"
-	case APIUnavailable:
-		return "Google Play unavailable"
-	case APINetwork, APITimeout:
-		return "Google Play unreachable"
-	}
-	return "Google Play check failed for " + e.Package
-}
-
 func (e *APIError) Error() string {
 	said := e.said()
 	switch e.Kind {
 	case APIPackageNotFound:
-		return fmt.Sprintf("Google Play has no app %s for service account %s%s. Check the package name and that the app belongs to the developer account that invited the service account; a new app needs its first build uploaded by hand in Play Console before the API can see it.",
+		return fmt.Sprintf("Google Play has no app %s for service account %s%s",
 			e.Package, e.ClientEmail, said)
 	case APIPermissionDenied:
-		return fmt.Sprintf("Service account %s may not manage %s%s. Invite it in Play Console → Users and permissions and give it access to this app with the release permissions; new grants can take 24–36 hours to take effect.",
+		return fmt.Sprintf("service account %s may not manage %s%s",
 			e.ClientEmail, e.Package, said)
 	case APIProjectNotLinked:
-		return fmt.Sprintf("While checking %s: the Cloud project of service account %s is not linked to the Play developer account%s. Invite the service account in Play Console → Users and permissions; grants can take 24–36 hours to take effect.",
+		return fmt.Sprintf("while checking %s: the Cloud project of service account %s is not linked to the Play developer account%s",
 			e.Package, e.ClientEmail, said)
 	case APIDisabled:
-		return fmt.Sprintf("The Google Play Android Developer API is not enabled in Google Cloud project %s, the project of service account %s (checking %s). Enable it at %s, wait a few minutes, and run again.",
-			e.ProjectNumber, e.ClientEmail, e.Package, EnableURL(e.ProjectNumber))
+		return fmt.Sprintf("the Google Play Android Developer API is not enabled in Google Cloud project %s, the project of service account %s (checking %s)",
+			e.ProjectNumber, e.ClientEmail, e.Package)
 	case APIUnauthenticated:
-		return fmt.Sprintf("While checking %s: Google Play refused the access token just issued to service account %s%s. Run again; if it persists, create a new JSON key.",
+		return fmt.Sprintf("while checking %s: Google Play refused the access token just issued to service account %s%s",
 			e.Package, e.ClientEmail, said)
 	case APIScopeInsufficient:
-		return fmt.Sprintf("While checking %s: Google Play says the access token of service account %s lacks scope %s%s. Run again; if it persists, check the organisation policies of the Cloud project.",
+		return fmt.Sprintf("while checking %s: Google Play says the access token of service account %s lacks scope %s%s",
 			e.Package, e.ClientEmail, Scope, said)
 	case APIRateLimited:
-		return fmt.Sprintf("Google Play answered 429 for %s even after retries: the Play Developer API quota is spent. Run again later.", e.Package)
+		return fmt.Sprintf("Google Play answered 429 for %s even after retries: the Play Developer API quota is spent", e.Package)
 	case APIUnavailable:
-		return fmt.Sprintf("Google Play answered %d for %s even after retries. This is on Google's side; run again later.", e.Status, e.Package)
+		return fmt.Sprintf("Google Play answered %d for %s even after retries", e.Status, e.Package)
 	case APIRedirect:
-		return fmt.Sprintf("Google Play answered %d, a redirect, when %s %s; the action does not follow redirects with an access token. Check input play-api-url.", e.Status, e.doing(), e.Package)
+		return fmt.Sprintf("Google Play answered %d, a redirect, when %s %s; the action does not follow redirects with an access token", e.Status, e.doing(), e.Package)
 	case APIMalformed:
 		if e.Status == 0 && e.Err != nil {
-			return fmt.Sprintf("Google Play sent an answer that could not be read (%s) when %s %s. Check input play-api-url, or run again later.", netCause(e.Err), e.doing(), e.Package)
+			return fmt.Sprintf("Google Play sent an answer that could not be read (%s) when %s %s", netCause(e.Err), e.doing(), e.Package)
 		}
-		return fmt.Sprintf("Google Play answered %d with a body that could not be read when %s %s. Check input play-api-url, or run again later.", e.Status, e.doing(), e.Package)
+		return fmt.Sprintf("Google Play answered %d with a body that could not be read when %s %s", e.Status, e.doing(), e.Package)
 	case APINetwork:
-		return fmt.Sprintf("Could not reach Google Play to %s %s: %s. Check the runner's network and run again.", e.op(), e.Package, netCause(e.Err))
+		return fmt.Sprintf("could not reach Google Play to %s %s: %s", e.op(), e.Package, netCause(e.Err))
 	case APITimeout:
-		return fmt.Sprintf("Gave up waiting for Google Play to %s %s: the run's time ran out. Run again, or raise input timeout.", e.op(), e.Package)
+		return fmt.Sprintf("gave up waiting for Google Play to %s %s: the run's time ran out", e.op(), e.Package)
 	}
 	if said == "" {
 		said = fmt.Sprintf(" (HTTP %d)", e.Status)
 	}
-	return fmt.Sprintf("Google Play refused to %s %s for service account %s%s. Run again later; if it persists, check input play-package-names and the app in Play Console.", e.op(), e.Package, e.ClientEmail, said)
+	return fmt.Sprintf("Google Play refused to %s %s for service account %s%s", e.op(), e.Package, e.ClientEmail, said)
 }
 
 func (e *APIError) Unwrap() error { return e.Err }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/mos-tools/publisher-keys/internal/httpx"
 	"github.com/mos-tools/publisher-keys/internal/playkey"
 	"github.com/mos-tools/publisher-keys/internal/standin/googlestandin"
@@ -101,8 +102,8 @@ func TestAPIErrorFrom(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got{e.Kind, e.ProjectNumber}); diff != "" {
 				t.Errorf("mismatch (-want +got):\n%s", diff)
 			}
-			if !strings.Contains(e.Error(), "com.example.app") && e.Kind != APIDisabled {
-				t.Errorf("message does not name the package: %s", e.Error())
+			if _, msg := explain(e); !strings.Contains(msg, "com.example.app") && e.Kind != APIDisabled {
+				t.Errorf("message does not name the package: %s", msg)
 			}
 		})
 	}
@@ -190,11 +191,11 @@ func TestMessages(t *testing.T) {
 	}
 	var b strings.Builder
 	for _, err := range errs {
-		var titled interface{ Title() string }
-		if !errors.As(err, &titled) {
-			t.Fatalf("%T has no Title", err)
+		title, msg := explain(err)
+		if title == "Error" {
+			t.Fatalf("%T has no title", err)
 		}
-		fmt.Fprintf(&b, "%s\n%s\n\n", titled.Title(), err.Error())
+		fmt.Fprintf(&b, "%s\n%s\n\n", title, msg)
 	}
 	golden := filepath.Join("testdata", "messages.golden")
 	if *update {

@@ -117,12 +117,14 @@ func FuzzTokenAnswer(f *testing.F) {
 		if !errors.As(err, &te) {
 			t.Fatalf("error %T is not a *TokenError: %v", err, err)
 		}
-		if te.Title() == "" || strings.ContainsAny(te.Title(), "\r\n") {
-			t.Fatalf("bad title %q", te.Title())
+		title, msg := explain(te)
+		if title == "" || strings.ContainsAny(title, "\r\n") {
+			t.Fatalf("bad title %q", title)
 		}
 		secrets := testkit.NewSecrets(st.assertion[strings.LastIndex(st.assertion, ".")+1:], fuzzToken)
 		testkit.CheckMessage(t, te.Error(), 2000, secrets)
-		testkit.CheckMessage(t, te.Title(), 2000, secrets)
+		testkit.CheckMessage(t, msg, 2000, secrets)
+		testkit.CheckMessage(t, title, 2000, secrets)
 	})
 }
 
@@ -147,11 +149,13 @@ func FuzzEditAnswer(f *testing.F) {
 		if !errors.As(err, &ae) {
 			t.Fatalf("error %T is not an *APIError: %v", err, err)
 		}
-		if !strings.Contains(ae.Error(), "com.example.app") && !strings.Contains(ae.Title(), "com.example.app") {
-			t.Fatalf("error does not name the package: %s", ae.Error())
+		title, msg := explain(ae)
+		if !strings.Contains(msg, "com.example.app") && !strings.Contains(title, "com.example.app") {
+			t.Fatalf("error does not name the package: %s", msg)
 		}
 		testkit.CheckMessage(t, ae.Error(), 2000, secrets)
-		testkit.CheckMessage(t, ae.Title(), 2000, secrets)
+		testkit.CheckMessage(t, msg, 2000, secrets)
+		testkit.CheckMessage(t, title, 2000, secrets)
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mos-tools/publisher-keys/internal/action"
 	"github.com/mos-tools/publisher-keys/internal/play"
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
 	"github.com/mos-tools/publisher-keys/internal/standin/googlestandin"
@@ -96,7 +97,7 @@ func TestCheckRead(t *testing.T) {
 				t.Errorf("outcome mismatch (-want +got):\n%s\nerror: %v", diff, err)
 			}
 			for _, phrase := range tc.message {
-				if err == nil || !strings.Contains(err.Error(), phrase) {
+				if _, msg := action.Explain(err); err == nil || !strings.Contains(msg, phrase) {
 					t.Errorf("error %v does not contain %q", err, phrase)
 				}
 			}

@@ -63,76 +63,59 @@ type TokenError struct {
 	CertListRead, CertListed bool
 }
 
-// Title is a short heading for the error.
-func (e *TokenError) Title() string {
-	switch e.Kind {
-	case TokenKeyInvalid:
-		return "Play key deleted or rotated"
-	case TokenAccountNotFound:
-		return "Play service account not found"
-	case TokenClockSkew:
-		return "Clock skew in Google sign-in"
-	case TokenKeyDisabled:
-		return "Play key disabled"
-	case TokenClientNotAllowed:
-		return "Play service account refused"
-	case TokenScopeRefused:
-		return "Play API scope refused"
-	case TokenUnavailable:
-		return "Google sign-in unavailable"
-	case TokenNetwork, TokenTimeout:
-		return "Google sign-in unreachable"
-	}
-	return "Google sign-in failed"
+// KeyGone reports that Google refused the key and no longer publishes its
+// certificate: the key was deleted or disabled, whatever the Kind.
+func (e *TokenError) KeyGone() bool {
+	return e.Code == "invalid_grant" && e.CertListRead && !e.CertListed
 }
 
 func (e *TokenError) Error() string {
 	said := e.said()
-	if e.Code == "invalid_grant" && e.CertListRead && !e.CertListed {
-		return fmt.Sprintf("Google no longer publishes the certificate of key %s: it was deleted or disabled in Google Cloud%s. Create a new JSON key for service account %s (Google Cloud → IAM & Admin → Service accounts → %s → Keys → Add key), store it in the secret, and run this action again: it uploads the new key to mos.portal.",
-			e.KeyID, said, e.ClientEmail, e.ClientEmail)
+	if e.KeyGone() {
+		return fmt.Sprintf("Google no longer publishes the certificate of key %s: it was deleted or disabled in Google Cloud%s",
+			e.KeyID, said)
 	}
 	switch e.Kind {
 	case TokenKeyInvalid:
 		if e.CertListRead && e.CertListed {
-			return fmt.Sprintf("Google refused the signature made with key %s of service account %s%s, yet still publishes the key's certificate, so the key was not deleted: the JSON was edited, or the key expired or was disabled moments ago. Create a new JSON key (Google Cloud → IAM & Admin → Service accounts → %s → Keys → Add key) and update the secret.",
-				e.KeyID, e.ClientEmail, said, e.ClientEmail)
+			return fmt.Sprintf("Google refused the signature made with key %s of service account %s%s, yet still publishes the key's certificate, so the key was not deleted: the JSON was edited, or the key expired or was disabled moments ago",
+				e.KeyID, e.ClientEmail, said)
 		}
-		return fmt.Sprintf("Google refused the signature made with key %s of service account %s%s: the key was deleted or rotated in Google Cloud, or the JSON was edited. Create a new JSON key (Google Cloud → IAM & Admin → Service accounts → %s → Keys → Add key) and update the secret.",
-			e.KeyID, e.ClientEmail, said, e.ClientEmail)
+		return fmt.Sprintf("Google refused the signature made with key %s of service account %s%s: the key was deleted or rotated in Google Cloud, or the JSON was edited",
+			e.KeyID, e.ClientEmail, said)
 	case TokenAccountNotFound:
-		return fmt.Sprintf("Google does not know service account %s%s: it was deleted or disabled in Google Cloud. Create a service account and a JSON key again, invite it in Play Console → Users and permissions, and update the secret.",
+		return fmt.Sprintf("Google does not know service account %s%s: it was deleted or disabled in Google Cloud",
 			e.ClientEmail, said)
 	case TokenClockSkew:
-		return fmt.Sprintf("Google refused the times in the signed assertion%s: this machine's clock (%s) differs from Google's by minutes or more. Fix the runner's clock (NTP) and run again.",
+		return fmt.Sprintf("Google refused the times in the signed assertion%s: this machine's clock (%s) differs from Google's by minutes or more",
 			said, e.Clock.UTC().Format(time.RFC3339))
 	case TokenKeyDisabled:
-		return fmt.Sprintf("Key %s of service account %s is disabled in Google Cloud%s. Enable it (IAM & Admin → Service accounts → Keys) or create a new JSON key and update the secret.",
+		return fmt.Sprintf("key %s of service account %s is disabled in Google Cloud%s",
 			e.KeyID, e.ClientEmail, said)
 	case TokenClientNotAllowed:
-		return fmt.Sprintf("Google refused service account %s%s. Check in Google Cloud (IAM & Admin → Service accounts) that the account exists and is enabled and that the JSON key belongs to it.",
+		return fmt.Sprintf("Google refused service account %s%s",
 			e.ClientEmail, said)
 	case TokenScopeRefused:
-		return fmt.Sprintf("Google refused a token for service account %s with scope %s%s. Check the organisation policies of the Cloud project.",
+		return fmt.Sprintf("Google refused a token for service account %s with scope %s%s",
 			e.ClientEmail, Scope, said)
 	case TokenUnavailable:
-		return fmt.Sprintf("Google's token endpoint answered %d%s even after retries. This is on Google's side; run again later.", e.Status, said)
+		return fmt.Sprintf("Google's token endpoint answered %d%s even after retries", e.Status, said)
 	case TokenRedirect:
-		return fmt.Sprintf("The token endpoint %s answered %d, a redirect; the action does not send a signed assertion anywhere else.", host(e.TokenURI), e.Status)
+		return fmt.Sprintf("the token endpoint %s answered %d, a redirect; the action does not send a signed assertion anywhere else", host(e.TokenURI), e.Status)
 	case TokenMalformed:
 		if e.Status == 0 && e.Err != nil {
-			return fmt.Sprintf("The token endpoint %s sent an answer that could not be read (%s). Run again later.", host(e.TokenURI), netCause(e.Err))
+			return fmt.Sprintf("the token endpoint %s sent an answer that could not be read (%s)", host(e.TokenURI), netCause(e.Err))
 		}
-		return fmt.Sprintf("The token endpoint %s answered %d with a body that is not an OAuth token response. Run again later.", host(e.TokenURI), e.Status)
+		return fmt.Sprintf("the token endpoint %s answered %d with a body that is not an OAuth token response", host(e.TokenURI), e.Status)
 	case TokenNetwork:
-		return fmt.Sprintf("Could not reach Google's token endpoint %s: %s. Check the runner's network and run again.", host(e.TokenURI), netCause(e.Err))
+		return fmt.Sprintf("could not reach Google's token endpoint %s: %s", host(e.TokenURI), netCause(e.Err))
 	case TokenTimeout:
-		return fmt.Sprintf("Gave up waiting for Google's token endpoint %s: the run's time ran out. Run again, or raise input timeout.", host(e.TokenURI))
+		return fmt.Sprintf("gave up waiting for Google's token endpoint %s: the run's time ran out", host(e.TokenURI))
 	}
 	if said == "" {
 		said = fmt.Sprintf(" (HTTP %d)", e.Status)
 	}
-	return fmt.Sprintf("Google's token endpoint refused service account %s, key %s%s. Check that the JSON key file is complete and current.",
+	return fmt.Sprintf("Google's token endpoint refused service account %s, key %s%s",
 		e.ClientEmail, e.KeyID, said)
 }
 

@@ -8,7 +8,7 @@ const (
 	KindEmpty        Kind = "empty"         // nothing was given
 	KindTooLarge     Kind = "too-large"     // far larger than any key file
 	KindNotJSON      Kind = "not-json"      // neither JSON nor base64 of JSON
-	KindASCKey       Kind = "asc-key"       // an App Store Connect .p8 key
+	KindASCKey       Kind = "apple-key"     // an App Store Connect .p8 key
 	KindBareKey      Kind = "bare-key"      // a private key without the JSON around it
 	KindWrongType    Kind = "wrong-type"    // JSON of another kind of credential
 	KindMissingField Kind = "missing-field" // a required field is absent or empty
@@ -18,47 +18,42 @@ const (
 	KindTokenURI     Kind = "token-uri"     // token_uri points somewhere not trusted
 )
 
-// IntakeError reports a service-account key refused before any request. Its
-// message says what was found and what to do; it never quotes the input.
+// Cause narrows a Kind where what to do about it differs; "" is the
+// Kind's usual case.
+type Cause string
+
+// Causes within a Kind.
+const (
+	CauseLayers     Cause = "layers"      // KindNotJSON: encoded too many times over
+	CauseNothing    Cause = "nothing"     // KindNotJSON: base64 of nothing
+	CauseCertPEM    Cause = "cert-pem"    // KindNotJSON: a certificate or public key PEM
+	CausePEM        Cause = "pem"         // KindNotJSON: another PEM block
+	CauseSyntax     Cause = "syntax"      // KindNotJSON: JSON that does not parse
+	CauseInJSON     Cause = "in-json"     // KindASCKey: an EC key as the private_key of a JSON file
+	CauseNoType     Cause = "no-type"     // KindMissingField: no type field
+	CauseEmptyKey   Cause = "empty-key"   // KindMissingField: private_key is empty
+	CauseNotPEM     Cause = "not-pem"     // KindPrivateKey: neither PEM nor base64
+	CauseArmour     Cause = "armour"      // KindPrivateKey: BEGIN and END lines disagree
+	CauseCut        Cause = "cut"         // KindPrivateKey: no END line
+	CauseDamaged    Cause = "damaged"     // KindPrivateKey: the key's bytes do not parse
+	CauseNotRSAFile Cause = "not-rsa-key" // KindPrivateKey: a key, but not one of a Google key file
+)
+
+// IntakeError reports a service-account key refused before any request.
+// Found says what was found, starting lower-case and never quoting the
+// input; what to do about it is the caller's to say.
 type IntakeError struct {
-	Kind   Kind
-	Detail string // what was found and what to do next
-	Err    error  // terse inner cause that never carries input content; may be nil
+	Kind  Kind
+	Cause Cause
+	Found string
 }
 
-// Title is a short heading for the error, e.g. for a GitHub annotation.
-func (e *IntakeError) Title() string {
-	switch e.Kind {
-	case KindEmpty:
-		return "Play service-account key is empty"
-	case KindTooLarge:
-		return "Play service-account key is too large"
-	case KindNotJSON:
-		return "Play service-account key is not JSON"
-	case KindASCKey:
-		return "App Store Connect key given as Play key"
-	case KindBareKey:
-		return "Play private key without its JSON"
-	case KindWrongType:
-		return "Not a service-account key"
-	case KindMissingField:
-		return "Play service-account key is incomplete"
-	case KindBadField:
-		return "Play service-account key has a bad field"
-	case KindPrivateKey:
-		return "Play private key is unreadable"
-	case KindEncrypted:
-		return "Play private key is encrypted"
-	case KindTokenURI:
-		return "Untrusted token_uri in Play key"
-	}
-	return "Play service-account key refused"
+func (e *IntakeError) Error() string { return e.Found }
+
+func intakeErr(kind Kind, found string) *IntakeError {
+	return &IntakeError{Kind: kind, Found: found}
 }
 
-func (e *IntakeError) Error() string { return e.Detail }
-
-func (e *IntakeError) Unwrap() error { return e.Err }
-
-func intakeErr(kind Kind, detail string) *IntakeError {
-	return &IntakeError{Kind: kind, Detail: detail}
+func causeErr(kind Kind, cause Cause, found string) *IntakeError {
+	return &IntakeError{Kind: kind, Cause: cause, Found: found}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mos-tools/publisher-keys/internal/action"
 	"github.com/mos-tools/publisher-keys/internal/playkey"
 )
 
@@ -45,7 +46,7 @@ func FuzzParse(f *testing.F) {
 			if !errors.As(err, &ie) {
 				t.Fatalf("error %T is not an *IntakeError", err)
 			}
-			if ie.Title() == "" || ie.Error() == "" {
+			if title, msg := action.Explain(err); title == "" || msg == "" || ie.Error() == "" {
 				t.Fatal("empty title or message")
 			}
 			if ie.Kind != playkey.KindTokenURI && longRun.MatchString(ie.Error()) {

@@ -63,7 +63,7 @@ type Key struct {
 func Parse(raw string) (*Key, error) {
 	if len(raw) > maxInput {
 		return nil, intakeErr(KindTooLarge, fmt.Sprintf(
-			"The Play service-account key is %d bytes, far more than a key file (about 2.4 KB). Give the JSON key file of the service account, or its base64.", len(raw)))
+			"the Play service-account key is %d bytes, far more than a key file (about 2.4 KB)", len(raw)))
 	}
 	doc, form, err := unwrap(raw)
 	if err != nil {
@@ -126,8 +126,8 @@ func unwrap(raw string) (doc, form string, err error) {
 	s := raw
 	for depth := 0; ; depth++ {
 		if depth > maxLayers {
-			return "", "", intakeErr(KindNotJSON,
-				"The Play service-account key is wrapped in too many layers of encoding to be a key file. Give the JSON key file as downloaded, or its base64.")
+			return "", "", causeErr(KindNotJSON, CauseLayers,
+				"the Play service-account key is wrapped in too many layers of encoding to be a key file")
 		}
 		s = strings.TrimSpace(s)
 		for strings.HasPrefix(s, "\uFEFF") {
@@ -136,11 +136,9 @@ func unwrap(raw string) (doc, form string, err error) {
 		}
 		if s == "" {
 			if depth == 0 {
-				return "", "", intakeErr(KindEmpty,
-					"The Play service-account key is empty. If it comes from a secret, check the secret's name; GitHub does not pass secrets to workflows run from forks or by Dependabot.")
+				return "", "", intakeErr(KindEmpty, "the Play service-account key is empty")
 			}
-			return "", "", intakeErr(KindNotJSON,
-				"The Play service-account key decodes to nothing. Give the JSON key file of the service account, or its base64.")
+			return "", "", causeErr(KindNotJSON, CauseNothing, "the Play service-account key decodes to nothing")
 		}
 		switch {
 		case s[0] == '{':
@@ -167,8 +165,7 @@ func unwrap(raw string) (doc, form string, err error) {
 		}
 		b, how, ok := decodeBase64(s)
 		if !ok {
-			return "", "", intakeErr(KindNotJSON,
-				"The Play service-account key is neither JSON nor base64 of JSON. Give the JSON key file as downloaded from Google Cloud (IAM & Admin → Service accounts → Keys), or its base64 (base64 -w0 key.json).")
+			return "", "", intakeErr(KindNotJSON, "the Play service-account key is neither JSON nor base64 of JSON")
 		}
 		if !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
 			return "", "", binaryInsteadOfJSON(b)
@@ -233,11 +230,10 @@ func pemInsteadOfJSON(s string) error {
 	case err == nil, errors.As(err, &ie) && ie.Kind == KindEncrypted:
 		return bareKeyError()
 	case strings.Contains(s, "CERTIFICATE") || strings.Contains(s, "PUBLIC KEY"):
-		return intakeErr(KindNotJSON,
-			"The Play service-account key holds a certificate or public key, not the service account's JSON key file. Give the JSON key file downloaded from Google Cloud (IAM & Admin → Service accounts → Keys).")
+		return causeErr(KindNotJSON, CauseCertPEM,
+			"the Play service-account key holds a certificate or public key, not the service account's JSON key file")
 	}
-	return intakeErr(KindNotJSON,
-		"The Play service-account key is a PEM block, not the service account's JSON key file. Give the JSON key file downloaded from Google Cloud (IAM & Admin → Service accounts → Keys), or its base64.")
+	return causeErr(KindNotJSON, CausePEM, "the Play service-account key is a PEM block, not the service account's JSON key file")
 }
 
 // binaryInsteadOfJSON explains base64 that decodes to binary: often the DER
@@ -255,18 +251,16 @@ func binaryInsteadOfJSON(der []byte) error {
 	if _, err := x509.ParsePKCS1PrivateKey(der); err == nil {
 		return bareKeyError()
 	}
-	return intakeErr(KindNotJSON,
-		"The Play service-account key is neither JSON nor base64 of a JSON key file. Give the JSON key file as downloaded from Google Cloud (IAM & Admin → Service accounts → Keys), or its base64 (base64 -w0 key.json).")
+	return intakeErr(KindNotJSON, "the Play service-account key is neither JSON nor base64 of a JSON key file")
 }
 
 func ascKeyError() *IntakeError {
 	return intakeErr(KindASCKey,
-		"This is an App Store Connect API key (.p8, an EC P-256 private key), not a Google Play service-account key. Give it in input asc-key (or asc-key-file), and give the Play service account's JSON key file in play-service-account.")
+		"this is an App Store Connect API key (.p8, an EC P-256 private key), not a Google Play service-account key")
 }
 
 func bareKeyError() *IntakeError {
-	return intakeErr(KindBareKey,
-		"This is a bare private key, not the service account's JSON key file. Give the whole JSON file Google Cloud downloads (IAM & Admin → Service accounts → Keys → Add key → JSON): it also names the account, the key ID and the token endpoint.")
+	return intakeErr(KindBareKey, "this is a bare private key, not the service account's JSON key file")
 }
 
 // decodeObject decodes a JSON object into its raw fields. A JSON text whose
@@ -296,11 +290,7 @@ func decodeObject(doc string) (map[string]json.RawMessage, bool, error) {
 	case errors.As(err, &syn):
 		what = fmt.Sprintf("has a syntax error at byte %d", syn.Offset)
 	}
-	return nil, false, &IntakeError{
-		Kind: KindNotJSON,
-		Detail: fmt.Sprintf("The Play service-account key starts like JSON but %s. Give the JSON key file exactly as downloaded from Google Cloud, or its base64 (base64 -w0 key.json), which survives copying intact.",
-			what),
-	}
+	return nil, false, causeErr(KindNotJSON, CauseSyntax, "the Play service-account key starts like JSON but "+what)
 }
 
 // escapeControlInStrings escapes raw control characters inside JSON string
@@ -364,7 +354,7 @@ func readFields(fields map[string]json.RawMessage) (file, error) {
 		var v string
 		if err := json.Unmarshal(raw, &v); err != nil {
 			return "", intakeErr(KindBadField, fmt.Sprintf(
-				"Field %s of the Play service-account key is not a string. Give the JSON key file exactly as downloaded from Google Cloud.", name))
+				"field %s of the Play service-account key is not a string", name))
 		}
 		return v, nil
 	}
@@ -398,9 +388,8 @@ func readFields(fields map[string]json.RawMessage) (file, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return file{}, intakeErr(KindMissingField, fmt.Sprintf(
-			"The Play service-account key has no %s. Download a new JSON key for the service account in Google Cloud (IAM & Admin → Service accounts → Keys → Add key → JSON) and store the whole file.",
-			strings.Join(missing, ", ")))
+		return file{}, intakeErr(KindMissingField,
+			"the Play service-account key has no "+strings.Join(missing, ", "))
 	}
 	f.ClientEmail = strings.TrimSpace(f.ClientEmail)
 	f.PrivateKeyID = strings.TrimSpace(f.PrivateKeyID)
@@ -410,38 +399,37 @@ func readFields(fields map[string]json.RawMessage) (file, error) {
 	switch {
 	case !emailRe.MatchString(f.ClientEmail):
 		return file{}, intakeErr(KindBadField,
-			"Field client_email of the Play service-account key is not an e-mail address. Give the JSON key file exactly as downloaded from Google Cloud.")
+			"field client_email of the Play service-account key is not an e-mail address")
 	case !keyIDRe.MatchString(f.PrivateKeyID):
 		return file{}, intakeErr(KindBadField,
-			"Field private_key_id of the Play service-account key is not a key ID (Google writes 40 hexadecimal digits). Give the JSON key file exactly as downloaded from Google Cloud.")
+			"field private_key_id of the Play service-account key is not a key ID (Google writes 40 hexadecimal digits)")
 	case f.ProjectID != "" && !projRe.MatchString(f.ProjectID):
 		return file{}, intakeErr(KindBadField,
-			"Field project_id of the Play service-account key is not a Cloud project ID. Give the JSON key file exactly as downloaded from Google Cloud.")
+			"field project_id of the Play service-account key is not a Cloud project ID")
 	}
 	return f, nil
 }
 
 func checkType(fields map[string]json.RawMessage, typ string) error {
-	const how = "Create a key for the service account that Play Console uses (Google Cloud → IAM & Admin → Service accounts → Keys → Add key → JSON) and give that file."
 	switch typ {
 	case "service_account":
 		return nil
 	case "authorized_user":
-		return intakeErr(KindWrongType, "This JSON holds user credentials (type authorized_user, as written by gcloud auth application-default login), not a service-account key. "+how)
+		return intakeErr(KindWrongType, "this JSON holds user credentials (type authorized_user, as written by gcloud auth application-default login), not a service-account key")
 	case "external_account", "external_account_authorized_user":
-		return intakeErr(KindWrongType, "This JSON is a workload identity federation configuration (type "+typ+"), which holds no private key. "+how)
+		return intakeErr(KindWrongType, "this JSON is a workload identity federation configuration (type "+typ+"), which holds no private key")
 	case "impersonated_service_account":
-		return intakeErr(KindWrongType, "This JSON describes service-account impersonation (type impersonated_service_account), not a service-account key. "+how)
+		return intakeErr(KindWrongType, "this JSON describes service-account impersonation (type impersonated_service_account), not a service-account key")
 	case "":
 		if _, ok := fields["installed"]; ok {
-			return intakeErr(KindWrongType, "This JSON is an OAuth client ID file (client_secret.json), not a service-account key. "+how)
+			return intakeErr(KindWrongType, "this JSON is an OAuth client ID file (client_secret.json), not a service-account key")
 		}
 		if _, ok := fields["web"]; ok {
-			return intakeErr(KindWrongType, "This JSON is an OAuth client ID file (client_secret.json), not a service-account key. "+how)
+			return intakeErr(KindWrongType, "this JSON is an OAuth client ID file (client_secret.json), not a service-account key")
 		}
-		return intakeErr(KindMissingField, "The Play service-account key has no type field; a key file says \"type\": \"service_account\". "+how)
+		return causeErr(KindMissingField, CauseNoType, "the Play service-account key has no type field; a key file says \"type\": \"service_account\"")
 	}
-	return intakeErr(KindWrongType, "This JSON's type is not service_account, so it is not a service-account key. "+how)
+	return intakeErr(KindWrongType, "this JSON's type is not service_account, so it is not a service-account key")
 }
 
 // checkTokenURI allows Google's token endpoints and loopback URLs only: the
@@ -465,8 +453,7 @@ func checkTokenURI(s string) (string, error) {
 		where = u.Host
 	}
 	return "", intakeErr(KindTokenURI, fmt.Sprintf(
-		"Field token_uri of the Play service-account key points to %s instead of %s. The action refuses it before any request: a crafted key file would otherwise make it send a signed assertion there. Only Google's token endpoints and loopback URLs (for local tests) are accepted. Download the key again from Google Cloud.",
-		where, GoogleTokenURI))
+		"field token_uri of the Play service-account key points to %s instead of %s", where, GoogleTokenURI))
 }
 
 // ValidClientEmail reports whether s has the shape accepted as client_email.

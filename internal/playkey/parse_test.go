@@ -4,11 +4,17 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mos-tools/publisher-keys/internal/action"
 	"github.com/mos-tools/publisher-keys/internal/playkey"
 )
 
@@ -152,8 +158,14 @@ func TestParseAcceptsEveryForm(t *testing.T) {
 	}
 }
 
-func TestParseRefuses(t *testing.T) {
-	t.Parallel()
+type refusal struct {
+	name    string
+	in      string
+	kind    playkey.Kind
+	message string // a phrase the message users read must contain
+}
+
+func refusals(t testing.TB) []refusal {
 	key, ec := rsaKey(t), ecKey(t)
 	pemText := pkcs8PEM(t, key)
 	base := keyFile(t, pemText)
@@ -180,12 +192,7 @@ func TestParseRefuses(t *testing.T) {
 		many = b64(many)
 	}
 
-	cases := []struct {
-		name    string
-		in      string
-		kind    playkey.Kind
-		message string // a phrase the message must contain
-	}{
+	return []refusal{
 		{name: "empty", in: "", kind: playkey.KindEmpty, message: "Dependabot"},
 		{name: "blank lines only", in: "\n \r\n\t", kind: playkey.KindEmpty, message: "forks"},
 		{name: "BOM only", in: "\uFEFF", kind: playkey.KindEmpty},
@@ -236,9 +243,14 @@ func TestParseRefuses(t *testing.T) {
 		{name: "token_uri with another scheme", in: keyFile(t, pemText, field{"token_uri", "ftp://127.0.0.1/token"}), kind: playkey.KindTokenURI},
 		{name: "token_uri not a URL", in: keyFile(t, pemText, field{"token_uri", "%%%"}), kind: playkey.KindTokenURI, message: "another place"},
 	}
+}
+
+func TestParseRefuses(t *testing.T) {
+	t.Parallel()
+	base := keyFile(t, pkcs8PEM(t, rsaKey(t)))
 	secrets := playkey.SecretLines(base, nil)
 	longRun := regexp.MustCompile(`[A-Za-z0-9+/=_-]{40,}`)
-	for _, tc := range cases {
+	for _, tc := range refusals(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			k, err := playkey.Parse(tc.in)
@@ -252,13 +264,17 @@ func TestParseRefuses(t *testing.T) {
 			if ie.Kind != tc.kind {
 				t.Errorf("kind = %q, want %q (%v)", ie.Kind, tc.kind, err)
 			}
-			msg := err.Error()
+			title, msg := action.Explain(err)
 			if !strings.Contains(msg, tc.message) {
 				t.Errorf("message %q does not contain %q", msg, tc.message)
 			}
-			if ie.Title() == "" || strings.Contains(ie.Title(), "\n") {
-				t.Errorf("bad title %q", ie.Title())
+			if !strings.Contains(msg, ie.Found[1:]) {
+				t.Errorf("message %q does not say what was found (%q)", msg, ie.Found)
 			}
+			if title == "" || strings.Contains(title, "\n") {
+				t.Errorf("bad title %q", title)
+			}
+			msg += "\n" + err.Error()
 			if run := longRun.FindString(msg); run != "" {
 				t.Errorf("message carries a long encoded run %q", run)
 			}
@@ -268,5 +284,35 @@ func TestParseRefuses(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/refusals.golden")
+
+// The messages people will read, in one file, so that a change to any of
+// them shows in review. go test -run TestParseRefusesGolden -update.
+func TestParseRefusesGolden(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	for _, tc := range refusals(t) {
+		_, err := playkey.Parse(tc.in)
+		if err == nil {
+			t.Fatalf("%s: accepted", tc.name)
+		}
+		title, msg := action.Explain(err)
+		fmt.Fprintf(&b, "## %s\n%s: %s\n\n", tc.name, title, msg)
+	}
+	golden := filepath.Join("testdata", "refusals.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), b.String()); diff != "" {
+		t.Errorf("messages changed (-golden +got); run with -update if intended:\n%s", diff)
 	}
 }

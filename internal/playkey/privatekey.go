@@ -41,8 +41,7 @@ func parsePrivateKey(s string) (*rsa.PrivateKey, []string, error) {
 	}
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r", ""))
 	if s == "" {
-		return nil, nil, intakeErr(KindMissingField,
-			"Field private_key of the Play service-account key is empty. Download a new JSON key for the service account in Google Cloud and store the whole file.")
+		return nil, nil, causeErr(KindMissingField, CauseEmptyKey, "field private_key of the Play service-account key is empty")
 	}
 
 	block, _ := pem.Decode([]byte(s))
@@ -51,8 +50,8 @@ func parsePrivateKey(s string) (*rsa.PrivateKey, []string, error) {
 		switch {
 		case m != nil:
 			if m[1] != m[3] {
-				return nil, nil, intakeErr(KindPrivateKey,
-					"Field private_key of the Play service-account key has BEGIN and END lines that name different types, so it was edited or pasted together. Download a new JSON key from Google Cloud.")
+				return nil, nil, causeErr(KindPrivateKey, CauseArmour,
+					"field private_key of the Play service-account key has BEGIN and END lines that name different types, so it was edited or pasted together")
 			}
 			der, err := base64.StdEncoding.DecodeString(space.ReplaceAllString(m[2], ""))
 			if err != nil {
@@ -61,13 +60,13 @@ func parsePrivateKey(s string) (*rsa.PrivateKey, []string, error) {
 			block = &pem.Block{Type: m[1], Bytes: der}
 			notes = append(notes, "private_key PEM without line breaks")
 		case strings.Contains(s, "-----BEGIN"):
-			return nil, nil, intakeErr(KindPrivateKey,
-				"Field private_key of the Play service-account key has a BEGIN line but no END line: the key was cut short. Store the whole JSON key file, or its base64 (base64 -w0 key.json), which survives copying intact.")
+			return nil, nil, causeErr(KindPrivateKey, CauseCut,
+				"field private_key of the Play service-account key has a BEGIN line but no END line: the key was cut short")
 		default:
 			der, err := base64.StdEncoding.DecodeString(space.ReplaceAllString(s, ""))
 			if err != nil {
-				return nil, nil, intakeErr(KindPrivateKey,
-					"Field private_key of the Play service-account key is not a PEM private key. Download a new JSON key for the service account in Google Cloud and store the whole file.")
+				return nil, nil, causeErr(KindPrivateKey, CauseNotPEM,
+					"field private_key of the Play service-account key is not a PEM private key")
 			}
 			block = &pem.Block{Bytes: der}
 			notes = append(notes, "private_key without BEGIN/END lines")
@@ -98,11 +97,11 @@ func parsePrivateKey(s string) (*rsa.PrivateKey, []string, error) {
 	case "ENCRYPTED PRIVATE KEY":
 		return nil, nil, encryptedKey()
 	case "PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE":
-		return nil, nil, intakeErr(KindPrivateKey,
-			"Field private_key of the Play service-account key holds a public key or certificate, not a private key. Download a new JSON key for the service account in Google Cloud.")
+		return nil, nil, causeErr(KindPrivateKey, CauseNotRSAFile,
+			"field private_key of the Play service-account key holds a public key or certificate, not a private key")
 	default:
-		return nil, nil, intakeErr(KindPrivateKey,
-			"Field private_key of the Play service-account key holds a PEM block that is not a private key. Download a new JSON key for the service account in Google Cloud.")
+		return nil, nil, causeErr(KindPrivateKey, CauseNotRSAFile,
+			"field private_key of the Play service-account key holds a PEM block that is not a private key")
 	}
 	if err != nil {
 		return nil, nil, damagedKey()
@@ -110,34 +109,33 @@ func parsePrivateKey(s string) (*rsa.PrivateKey, []string, error) {
 	switch k := key.(type) {
 	case *rsa.PrivateKey:
 		if bits := k.N.BitLen(); bits < minRSABits {
-			return nil, nil, intakeErr(KindPrivateKey, fmt.Sprintf(
-				"Field private_key of the Play service-account key is a %d-bit RSA key; Google Cloud keys have %d bits. Download a new JSON key for the service account in Google Cloud.", bits, minRSABits))
+			return nil, nil, causeErr(KindPrivateKey, CauseNotRSAFile, fmt.Sprintf(
+				"field private_key of the Play service-account key is a %d-bit RSA key; Google Cloud keys have %d bits", bits, minRSABits))
 		}
 		return k, notes, nil
 	case *ecdsa.PrivateKey:
 		return nil, nil, ascKeyInJSON()
 	case ed25519.PrivateKey:
-		return nil, nil, intakeErr(KindPrivateKey,
-			"Field private_key of the Play service-account key is an Ed25519 key; Google service-account keys are RSA. Download a new JSON key for the service account in Google Cloud.")
+		return nil, nil, causeErr(KindPrivateKey, CauseNotRSAFile,
+			"field private_key of the Play service-account key is an Ed25519 key; Google service-account keys are RSA")
 	}
-	return nil, nil, intakeErr(KindPrivateKey,
-		"Field private_key of the Play service-account key is not an RSA key. Download a new JSON key for the service account in Google Cloud.")
+	return nil, nil, causeErr(KindPrivateKey, CauseNotRSAFile,
+		"field private_key of the Play service-account key is not an RSA key")
 }
 
 func damagedKey() *IntakeError {
-	return intakeErr(KindPrivateKey,
-		"Field private_key of the Play service-account key is damaged (cut short or edited), so it cannot be read. Store the whole JSON key file, or its base64 (base64 -w0 key.json), which survives copying intact; or download a new key.")
+	return causeErr(KindPrivateKey, CauseDamaged,
+		"field private_key of the Play service-account key is damaged (cut short or edited), so it cannot be read")
 }
 
 func encryptedKey() *IntakeError {
 	return intakeErr(KindEncrypted,
-		"Field private_key of the Play service-account key is encrypted with a passphrase; Google Cloud key files hold an unencrypted key. Store the JSON key file as downloaded.")
+		"field private_key of the Play service-account key is encrypted with a passphrase; Google Cloud key files hold an unencrypted key")
 }
 
 func ascKeyInJSON() *IntakeError {
-	e := ascKeyError()
-	e.Detail = "Field private_key holds an EC private key like an App Store Connect .p8 key; Google service-account keys are RSA. Give an App Store Connect key in input asc-key (or asc-key-file), and the Play service account's JSON key file, as downloaded, in play-service-account."
-	return e
+	return causeErr(KindASCKey, CauseInJSON,
+		"field private_key holds an EC private key like an App Store Connect .p8 key; Google service-account keys are RSA")
 }
 
 // encodePKCS8 writes k as Google does: a PKCS#8 PEM with 64-character lines,

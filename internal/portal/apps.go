@@ -33,7 +33,7 @@ var ErrNoAppRecords = errors.New("mos.portal keeps no app records (contract v1.1
 
 // App is what mos.portal knows of an app (contract v1.1).
 type App struct {
-	ID      string           // the app's identifier, as in mos-apps
+	ID      string           // the app's identifier, as the action is given it
 	Name    string           // its display name
 	IOS     *IOSIdentity     // nil: the app is not built for iOS
 	Android *AndroidIdentity // nil: the app is not built for Android
@@ -117,7 +117,7 @@ func (c *Client) GetApp(ctx context.Context, project, app string) (App, error) {
 func noRecords(op call, err error) error {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound && (apiErr.Code == "" || apiErr.Code == CodeNotFound) {
-		return fmt.Errorf("%w: GET %s answered 404 (%s)", ErrNoAppRecords, op.path(), apiErr.said(false))
+		return fmt.Errorf("%w: GET %s answered 404 (%s)", ErrNoAppRecords, op.path(), apiErr.Said(false))
 	}
 	return err
 }
@@ -223,11 +223,12 @@ func decodeApp(body []byte) (App, error) {
 	return a, nil
 }
 
-// validAppID applies the rules of a mos-apps entry, which the action splits
-// on commas and newlines and trims: no separator, no surrounding space, not
-// "*" (all apps), and one path segment (checkSegment).
+// validAppID applies the rules of an app identifier as the action is given
+// it, in a list it splits on commas and newlines and trims: no separator,
+// no surrounding space, not "*" (all apps), and one path segment
+// (checkSegment).
 func validAppID(id string) bool {
-	if checkSegment("mos-apps", id) != nil || id == "*" || len(id) > maxNameLen ||
+	if checkSegment(IDApp, id) != nil || id == "*" || len(id) > maxNameLen ||
 		!utf8.ValidString(id) || strings.TrimSpace(id) != id || strings.ContainsRune(id, ',') {
 		return false
 	}
@@ -241,7 +242,7 @@ func validName(name string) bool {
 	return !strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) })
 }
 
-// validBundleID is appstore.CheckBundleID's rule (asc-bundle-ids), kept here
+// validBundleID is appstore.CheckBundleID's rule, kept here
 // so the portal client does not depend on a store client; a test holds the
 // two together.
 func validBundleID(id string) bool {
@@ -256,7 +257,7 @@ func validBundleID(id string) bool {
 	return true
 }
 
-// packageNameRe is the play package's rule for play-package-names.
+// packageNameRe is the play package's rule for package names.
 var packageNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$`)
 
 func validPackageName(name string) bool {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mos-tools/publisher-keys/internal/action"
 	"github.com/mos-tools/publisher-keys/internal/portal"
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
 	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
@@ -203,10 +204,10 @@ func TestAppsErrorsFromStandin(t *testing.T) {
 					t.Errorf("Title = %q, want %q (error %v)", got, tc.wantTitle, err)
 				}
 			}
-			if !strings.Contains(err.Error(), tc.wantIn) {
+			if !strings.Contains(advised(err), tc.wantIn) {
 				t.Errorf("error %q does not contain %q", err, tc.wantIn)
 			}
-			if strings.Contains(err.Error(), token) {
+			if strings.Contains(err.Error()+advised(err), token) {
 				t.Errorf("error %q contains the token", err)
 			}
 		})
@@ -219,11 +220,14 @@ type portalEnv struct {
 }
 
 func title(err error) string {
-	var titled interface{ Title() string }
-	if errors.As(err, &titled) {
-		return titled.Title()
-	}
-	return ""
+	title, _ := action.Explain(err)
+	return title
+}
+
+// advised is the message users read for err.
+func advised(err error) string {
+	_, msg := action.Explain(err)
+	return msg
 }
 
 // hostile serves pages by cursor ("" is the first page) and counts requests.
@@ -341,10 +345,10 @@ func TestListAppsHostileServers(t *testing.T) {
 					t.Errorf("error %v (%T) is not a contract *APIError", err, err)
 				}
 			}
-			if !strings.Contains(err.Error(), tc.wantIn) {
+			if !strings.Contains(advised(err), tc.wantIn) {
 				t.Errorf("error %q does not contain %q", err, tc.wantIn)
 			}
-			if strings.Contains(err.Error(), secretish) || strings.Contains(err.Error(), "::warning::") {
+			if strings.Contains(err.Error()+advised(err), secretish) || strings.Contains(err.Error()+advised(err), "::warning::") {
 				t.Errorf("error %q quotes a value", err)
 			}
 			if tc.wantReqs != 0 && n.Load() != tc.wantReqs {
@@ -403,10 +407,10 @@ func TestGetAppHostileServers(t *testing.T) {
 			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
 				t.Errorf("errors.Is(%v, %v) = false", err, tc.wantIs)
 			}
-			if !strings.Contains(err.Error(), tc.wantIn) {
+			if !strings.Contains(advised(err), tc.wantIn) {
 				t.Errorf("error %q does not contain %q", err, tc.wantIn)
 			}
-			if strings.Contains(err.Error(), secretish) {
+			if strings.Contains(err.Error()+advised(err), secretish) {
 				t.Errorf("error %q quotes a value", err)
 			}
 		})

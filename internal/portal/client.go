@@ -34,8 +34,8 @@ const (
 // Client talks to one mos.portal. Its zero value is not usable: BaseURL,
 // Token and HTTP (from httpx.New) must be set. It is safe for concurrent use.
 type Client struct {
-	BaseURL *url.URL // the mos-url input, as checked by httpx.ParseBaseURL
-	Token   string   // the mos-token input; never logged nor put into errors
+	BaseURL *url.URL // the portal's base URL, as checked by httpx.ParseBaseURL
+	Token   string   // the bearer token; never logged nor put into errors
 	HTTP    *httpx.Client
 }
 
@@ -246,7 +246,7 @@ type call struct {
 	resource                       string   // ResourceKey, ResourceApps or ResourceApp
 	query                          string   // the encoded query, without "?"
 	secrets                        []string // sent in the body; redacted from anything the portal says
-	host                           string   // mos-url's host, for the errors that blame mos-url
+	host                           string   // the base URL's host, for the errors that blame it
 }
 
 func (op call) path() string {
@@ -278,9 +278,9 @@ func (op call) label() string {
 
 // checkSegment refuses identifiers that cannot be one path segment:
 // url.PathEscape leaves "." and ".." alone, and servers resolve them.
-func checkSegment(input, value string) error {
+func checkSegment(what, value string) error {
 	if value == "" || value == "." || value == ".." {
-		return &IDError{Input: input, Value: value}
+		return &IDError{What: what, Value: value}
 	}
 	return nil
 }
@@ -292,11 +292,11 @@ func (c *Client) do(ctx context.Context, op call, payload []byte) (int, []byte, 
 		return 0, nil, errors.New("portal: Client needs BaseURL and HTTP")
 	}
 	op.host = c.BaseURL.Host
-	if err := checkSegment("mos-project", op.project); err != nil {
+	if err := checkSegment(IDProject, op.project); err != nil {
 		return 0, nil, err
 	}
 	if op.resource != ResourceApps {
-		if err := checkSegment("mos-apps", op.app); err != nil {
+		if err := checkSegment(IDApp, op.app); err != nil {
 			return 0, nil, err
 		}
 	}

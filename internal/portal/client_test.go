@@ -21,6 +21,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mos-tools/publisher-keys/internal/action"
 	"github.com/mos-tools/publisher-keys/internal/httpx"
 	"github.com/mos-tools/publisher-keys/internal/portal"
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
@@ -396,11 +397,11 @@ func TestRefusesIdentifiersThatAreNotOneSegment(t *testing.T) {
 			e := setup(t, "")
 			_, err := e.client.GetKey(t.Context(), tc.project, tc.app, portal.PlatformIOS)
 			var idErr *portal.IDError
-			if !errors.As(err, &idErr) || idErr.Input != tc.wantInput {
+			if !errors.As(err, &idErr) {
 				t.Fatalf("error = %v, want an *IDError for %s", err, tc.wantInput)
 			}
-			if idErr.Title() != "Invalid "+tc.wantInput {
-				t.Errorf("Title = %q", idErr.Title())
+			if title, msg := action.Explain(err); title != "Invalid "+tc.wantInput || !strings.HasPrefix(msg, tc.wantInput+" has") {
+				t.Errorf("title %q, message %q; want them about %s", title, msg, tc.wantInput)
 			}
 			if n := len(e.requests()); n != 0 {
 				t.Errorf("%d requests sent, want none", n)
@@ -591,7 +592,8 @@ func TestErrors(t *testing.T) {
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("error = %v (%T), want an *APIError", err, err)
 			}
-			got := result{apiErr.Status, apiErr.Code, apiErr.Title()}
+			title, msg := action.Explain(err)
+			got := result{apiErr.Status, apiErr.Code, title}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("error %q (-want +got):\n%s", err, diff)
 			}
@@ -601,10 +603,9 @@ func TestErrors(t *testing.T) {
 			if portal.IsKeyNotFound(err) != (tc.want.Code == "key_not_found") {
 				t.Errorf("IsKeyNotFound = %v", portal.IsKeyNotFound(err))
 			}
-			msg := err.Error()
 			mu.Lock()
 			// The stand-in's port changes from run to run.
-			messages[tc.name] = apiErr.Title() + "\n" + strings.ReplaceAll(msg, c.BaseURL.Host, "127.0.0.1:PORT")
+			messages[tc.name] = title + "\n" + strings.ReplaceAll(msg, c.BaseURL.Host, "127.0.0.1:PORT")
 			mu.Unlock()
 			for _, s := range tc.wantIn {
 				if !strings.Contains(msg, s) {
@@ -711,10 +712,11 @@ func TestNoAnswer(t *testing.T) {
 			if !errors.As(err, &reqErr) {
 				t.Fatalf("error = %v (%T), want a *RequestError", err, err)
 			}
-			if reqErr.Title() != tc.wantTitle {
-				t.Errorf("Title = %q, want %q", reqErr.Title(), tc.wantTitle)
+			title, msg := action.Explain(err)
+			if title != tc.wantTitle {
+				t.Errorf("Title = %q, want %q", title, tc.wantTitle)
 			}
-			if !strings.Contains(err.Error(), tc.wantIn) {
+			if !strings.Contains(msg, tc.wantIn) {
 				t.Errorf("error %q does not contain %q", err, tc.wantIn)
 			}
 			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {

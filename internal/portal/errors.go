@@ -36,7 +36,7 @@ type APIError struct {
 	Platform string // PlatformIOS or PlatformAndroid; "" for app records
 	Method   string // GET or PUT
 	Resource string // ResourceKey, ResourceApps or ResourceApp
-	Host     string // mos-url's host, for the errors that blame mos-url
+	Host     string // the base URL's host, for the errors that blame it
 }
 
 // What a request was about, in APIError.Resource and RequestError.Resource.
@@ -102,111 +102,104 @@ func (e *APIError) nothingWritten() bool {
 	return false
 }
 
-// kind classifies the error by code first and status second, so a portal
-// that sends the right code with an odd status is still explained well.
-func (e *APIError) kind() string {
+// Kinds of APIError beyond the contract's codes, as Kind returns them.
+const (
+	KindRedirect    = "redirect"
+	KindBadAnswer   = "bad_answer"  // a 2xx, or no status, with a body outside the contract
+	KindNotPortal   = "not_portal"  // 401 or 404 without the contract's error body
+	KindUnavailable = "unavailable" // 429 or 5xx after the retries
+	KindOther       = "other"
+)
+
+// Kind classifies the error by code first and status second, so a portal
+// that sends the right code with an odd status is still explained well: one
+// of the Code* constants or the Kind* ones.
+func (e *APIError) Kind() string {
 	switch e.Code {
 	case CodeUnauthorized, CodeForbidden, CodeProjectNotFound, CodeAppNotFound, CodeKeyNotFound, CodeInvalidKey:
 		return e.Code
 	}
 	switch {
 	case e.Status >= 300 && e.Status < 400:
-		return "redirect"
+		return KindRedirect
 	case e.Status == 0 || (e.Status >= 200 && e.Status < 300):
-		return "bad_answer"
+		return KindBadAnswer
 	case e.Status == http.StatusUnauthorized, e.Status == http.StatusNotFound:
 		// mos.portal answers both with the contract's error body: without
 		// it, the answer is most likely another service's.
-		return "not_portal"
+		return KindNotPortal
 	case e.Status == http.StatusForbidden:
 		return CodeForbidden
 	case e.Status == http.StatusTooManyRequests || e.Status >= 500:
-		return "unavailable"
+		return KindUnavailable
 	}
-	return "other"
+	return KindOther
 }
 
-// Title is the short title of the GitHub annotation.
-func (e *APIError) Title() string {
-	switch e.kind() {
-	case CodeUnauthorized:
-		return "mos.portal rejected the token"
-	case CodeForbidden:
-		return "mos.portal token lacks access"
-	case CodeProjectNotFound:
-		return "mos.portal project not found"
-	case CodeAppNotFound:
-		return "mos.portal app not found"
-	case CodeKeyNotFound:
-		return "No key stored in mos.portal"
-	case CodeInvalidKey:
-		return "mos.portal refused the key"
-	case "redirect":
-		return "mos.portal redirected the request"
-	case "not_portal":
-		return "mos-url is not mos.portal's API"
-	case "unavailable":
-		return "mos.portal unavailable"
-	}
-	return "Unexpected answer from mos.portal"
-}
-
-// Error leads with one sentence saying what was found; the advice follows.
-// The failures that concern the whole run (the token, the project, mos-url,
-// the portal's health) name neither the app nor the platform, so the same
-// cause reads the same for every app of either store and is reported once.
+// Error says what was found; the caller adds what to do. The failures that
+// concern the whole run (the token, the project, the base URL, the portal's
+// health) name neither the app nor the platform, so the same cause reads
+// the same for every app of either store.
 func (e *APIError) Error() string {
-	what := keyNoun(e.Platform)
-	doing := describeDoing(e.Method, e.Resource, e.Platform, e.Project, e.App)
-
-	switch e.kind() {
+	doing := e.Doing()
+	switch e.Kind() {
 	case CodeUnauthorized:
-		return fmt.Sprintf("mos.portal rejected the token (%s). Check the mos-token secret: it may be mistyped, or the token may have expired or been revoked; then issue a new one in mos.portal and update the secret.", e.said(true))
+		return fmt.Sprintf("mos.portal rejected the token (%s)", e.Said(true))
 	case CodeForbidden:
-		// The contract answers 403, not 404, for a project the token cannot
-		// see: a misspelled project reads exactly like a missing grant.
-		return fmt.Sprintf("the mos-token has no access to project %q in mos.portal, or the project name is misspelled (%s). Check mos-project: it is the project's identifier in mos.portal, not its display name. If it is right, use a token issued for that project, or ask a project admin to grant this token access to it and its apps.", e.Project, e.said(true))
+		return fmt.Sprintf("the token has no access to project %q in mos.portal, or the project name is misspelled (%s)", e.Project, e.Said(true))
 	case CodeProjectNotFound:
-		return fmt.Sprintf("mos.portal has no project %q (%s). Check the spelling of mos-project: it is the project's identifier in mos.portal, not its display name.", e.Project, e.said(true))
+		return fmt.Sprintf("mos.portal has no project %q (%s)", e.Project, e.Said(true))
 	case CodeAppNotFound:
-		return fmt.Sprintf("mos.portal project %q has no app %q (%s). Check the spelling of this entry in mos-apps: it is the app's identifier in mos.portal, not its display name.", e.Project, e.App, e.said(true))
+		return fmt.Sprintf("mos.portal project %q has no app %q (%s)", e.Project, e.App, e.Said(true))
 	case CodeKeyNotFound:
-		return fmt.Sprintf("app %q in project %q holds no %s in mos.portal yet (%s).", e.App, e.Project, what, e.said(true))
+		return fmt.Sprintf("app %q in project %q holds no %s in mos.portal yet (%s)", e.App, e.Project, e.KeyNoun(), e.Said(true))
 	case CodeInvalidKey:
-		return fmt.Sprintf("mos.portal refused the %s for app %q in project %q (%s); nothing was stored. The key passed the action's own checks: check the key in the secret, and if it is right, report the portal's message to the mos.portal team.", what, e.App, e.Project, e.said(true))
-	case "redirect":
-		return fmt.Sprintf("mos.portal answered %s while %s and %s. The action never follows redirects, so that keys and the token go only where mos-url says: set mos-url to the portal's final https base URL.", statusText(e.Status), doing, e.Detail)
-	case "not_portal":
-		return fmt.Sprintf("%s probably does not point at mos.portal's API: it answered %s without contract v1's error body (%s). Set mos-url to the portal's base URL (without /api/v1), and check that the portal supports contract v1 (docs/mos-portal-contract.md).", e.mosURL(), statusText(e.Status), e.Detail)
-	case "unavailable":
+		return fmt.Sprintf("mos.portal refused the %s for app %q in project %q (%s); nothing was stored", e.KeyNoun(), e.App, e.Project, e.Said(true))
+	case KindRedirect:
+		return fmt.Sprintf("mos.portal answered %s while %s and %s", StatusText(e.Status), doing, e.Detail)
+	case KindNotPortal:
+		return fmt.Sprintf("the portal URL%s answered %s without contract v1's error body (%s)", e.at(), StatusText(e.Status), e.Detail)
+	case KindUnavailable:
 		// "the key", not the platform's: a portal down for both stores' apps
 		// is one cause.
-		anyKey := strings.Replace(doing, what, "key", 1)
-		return fmt.Sprintf("mos.portal answered %s (%s) while %s, also after retries. The portal is unavailable or overloaded: run the workflow again later.", statusText(e.Status), e.said(false), anyKey)
-	case "bad_answer":
-		advice := "the portal does not follow contract v1 (docs/mos-portal-contract.md); check mos-url, or report this to the mos.portal team."
-		if e.Resource != ResourceKey {
-			advice = strings.Replace(advice, "contract v1", "contract v1.1", 1)
-		}
+		anyKey := strings.Replace(doing, e.KeyNoun(), "key", 1)
+		return fmt.Sprintf("mos.portal answered %s (%s) while %s, also after retries", StatusText(e.Status), e.Said(false), anyKey)
+	case KindBadAnswer:
 		if e.Status == 0 {
-			return fmt.Sprintf("mos.portal's answer while %s was unusable, as %s: %s", doing, e.Detail, advice)
+			return fmt.Sprintf("mos.portal's answer while %s was unusable, as %s", doing, e.Detail)
 		}
-		return fmt.Sprintf("mos.portal answered %s while %s, but %s: %s", statusText(e.Status), doing, e.Detail, advice)
+		return fmt.Sprintf("mos.portal answered %s while %s, but %s", StatusText(e.Status), doing, e.Detail)
 	}
-	return fmt.Sprintf("mos.portal answered %s (%s) while %s, which contract v1 does not expect. Check that mos-url points at a portal that supports it (docs/mos-portal-contract.md).", statusText(e.Status), e.said(false), doing)
+	return fmt.Sprintf("mos.portal answered %s (%s) while %s, which contract v1 does not expect", StatusText(e.Status), e.Said(false), doing)
 }
 
-// mosURL names the mos-url input with its host, as far as it is known.
-func (e *APIError) mosURL() string {
+// Doing describes the request, e.g. `reading the app records of project
+// "acme"`.
+func (e *APIError) Doing() string {
+	return describeDoing(e.Method, e.Resource, e.Platform, e.Project, e.App)
+}
+
+// KeyNoun names the platform's key, e.g. "App Store Connect API key".
+func (e *APIError) KeyNoun() string { return keyNoun(e.Platform) }
+
+// HostShown is the base URL's host, cleaned to be shown; "" if unknown.
+func (e *APIError) HostShown() string {
 	if e.Host == "" {
-		return "mos-url"
+		return ""
 	}
-	return fmt.Sprintf("mos-url (host %s)", sanitize(e.Host, 100, nil))
+	return sanitize(e.Host, 100, nil)
 }
 
-// said renders what the portal said, e.g. "422 invalid_key: keyId must be …",
+func (e *APIError) at() string {
+	if h := e.HostShown(); h != "" {
+		return " (host " + h + ")"
+	}
+	return ""
+}
+
+// Said renders what the portal said, e.g. "422 invalid_key: keyId must be …",
 // or what its body was when it was not a contract error.
-func (e *APIError) said(withStatus bool) string {
+func (e *APIError) Said(withStatus bool) string {
 	var out string
 	switch {
 	case e.Code != "" && e.Message != "":
@@ -231,7 +224,8 @@ func keyNoun(platform string) string {
 	return "App Store Connect API key"
 }
 
-func statusText(status int) string {
+// StatusText renders a status with its name, e.g. "404 Not Found".
+func StatusText(status int) string {
 	if t := http.StatusText(status); t != "" {
 		return fmt.Sprintf("%d %s", status, t)
 	}
@@ -243,45 +237,39 @@ func statusText(status int) string {
 type RequestError struct {
 	Method, Platform, Project, App string
 	Resource                       string // as in APIError
-	Host                           string // mos-url's host
+	Host                           string // the base URL's host
 	Err                            error  // redacted: holds no token or key
 }
 
 func (e *RequestError) Unwrap() error { return e.Err }
 
-// Title is the short title of the GitHub annotation.
-func (e *RequestError) Title() string {
-	switch {
-	case errors.Is(e.Err, context.DeadlineExceeded):
-		return "mos.portal did not answer in time"
-	case errors.Is(e.Err, context.Canceled):
-		return "Cancelled while talking to mos.portal"
-	}
-	return "Cannot reach mos.portal"
-}
-
 func (e *RequestError) Error() string {
-	doing := "reading"
-	if e.Method == http.MethodPut {
-		doing = "uploading"
-	}
-	// "the key", not the platform's: the same cause for both stores' apps.
-	doing = fmt.Sprintf("%s the key of app %q in project %q", doing, e.App, e.Project)
-	if e.Resource != ResourceKey {
-		doing = describeDoing(e.Method, e.Resource, e.Platform, e.Project, e.App)
-	}
 	switch {
 	case errors.Is(e.Err, context.DeadlineExceeded):
-		return fmt.Sprintf("the run's timeout ran out while %s: raise the timeout input, or check why mos.portal is slow.", doing)
+		return fmt.Sprintf("the run's timeout ran out while %s", e.Doing())
 	case errors.Is(e.Err, context.Canceled):
-		return fmt.Sprintf("the run was cancelled while %s.", doing)
+		return fmt.Sprintf("the run was cancelled while %s", e.Doing())
 	}
 	// Not the app: an unreachable portal is one cause for every app.
 	at := ""
 	if e.Host != "" {
 		at = " at " + sanitize(e.Host, 100, nil)
 	}
-	return fmt.Sprintf("could not reach mos.portal%s (%s), also after retries. Check mos-url and that the portal is up.", at, transportCause(e.Err))
+	return fmt.Sprintf("could not reach mos.portal%s (%s), also after retries", at, transportCause(e.Err))
+}
+
+// Doing describes the request, e.g. `uploading the key of app "a" in
+// project "p"`.
+func (e *RequestError) Doing() string {
+	if e.Resource != ResourceKey {
+		return describeDoing(e.Method, e.Resource, e.Platform, e.Project, e.App)
+	}
+	doing := "reading"
+	if e.Method == http.MethodPut {
+		doing = "uploading"
+	}
+	// "the key", not the platform's: the same cause for both stores' apps.
+	return fmt.Sprintf("%s the key of app %q in project %q", doing, e.App, e.Project)
 }
 
 // transportCause says why a request got no answer, in words, without the
@@ -305,18 +293,21 @@ func transportCause(err error) string {
 // IDError reports a project or app identifier that cannot be sent as one
 // path segment.
 type IDError struct {
-	Input string // "mos-project" or "mos-apps"
+	What  string // IDProject or IDApp
 	Value string
 }
 
-// Title is the short title of the GitHub annotation.
-func (e *IDError) Title() string { return "Invalid " + e.Input }
+// What an IDError is about.
+const (
+	IDProject = "project"
+	IDApp     = "app"
+)
 
 func (e *IDError) Error() string {
 	if e.Value == "" {
-		return fmt.Sprintf("%s has an empty identifier: give the identifier as it appears in mos.portal.", e.Input)
+		return fmt.Sprintf("empty %s identifier", e.What)
 	}
-	return fmt.Sprintf("%s has the identifier %q, which cannot name a project or app in a URL: give the identifier as it appears in mos.portal.", e.Input, e.Value)
+	return fmt.Sprintf("%s identifier %q cannot name a project or app in a URL", e.What, e.Value)
 }
 
 // sanitize makes text from the portal safe and short enough for a log line,

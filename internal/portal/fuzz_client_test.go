@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mos-tools/publisher-keys/internal/action"
 	"github.com/mos-tools/publisher-keys/internal/httpx"
 	"github.com/mos-tools/publisher-keys/internal/portal"
 	"github.com/mos-tools/publisher-keys/internal/testkit"
@@ -180,16 +181,11 @@ func FuzzClientAnswer(f *testing.F) {
 		}
 		var apiErr *portal.APIError
 		var reqErr *portal.RequestError
-		var title string
-		switch {
-		case errors.As(err, &apiErr):
-			title = apiErr.Title()
-		case errors.As(err, &reqErr):
-			title = reqErr.Title()
-		default:
+		if !errors.As(err, &apiErr) && !errors.As(err, &reqErr) {
 			t.Fatalf("error %T is neither *APIError nor *RequestError: %v", err, err)
 		}
-		for _, msg := range []string{title, err.Error()} {
+		title, advised := action.Explain(err)
+		for _, msg := range []string{title, advised, err.Error()} {
 			testkit.CheckMessage(t, msg, 2000, secrets)
 		}
 	})
