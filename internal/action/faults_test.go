@@ -44,7 +44,7 @@ import (
 const closedPort = "{closed port}"
 
 // wallMargin is what a run may take beyond its timeout input (measured from
-// the run's first line of log, see runTimed): winding down and writing the
+// the run's first line of log, see result.elapsed): winding down and writing the
 // report after the deadline, on a loaded machine under -race. Without the
 // deadline the slow rows would run into the 30 s attempt timeout.
 const wallMargin = 2 * time.Second
@@ -252,20 +252,6 @@ var (
 // *url.Error form with the whole URL, dial errors, fmt mistakes.
 var rawGoError = regexp.MustCompile(`(Get|Put|Post|Delete) "http|dial tcp|%!|<nil>|context deadline exceeded|context canceled`)
 
-// errorNote is one annotation of the log.
-type errorNote struct{ level, title, msg string }
-
-var noteRe = regexp.MustCompile(`(?m)^::(error|warning|notice) title=([^:\n]*)::(.*)$`)
-
-func errorNotes(stdout string) []errorNote {
-	unescape := strings.NewReplacer("%0A", "\n", "%0D", "\r", "%3A", ":", "%2C", ",", "%25", "%")
-	var out []errorNote
-	for _, m := range noteRe.FindAllStringSubmatch(stdout, -1) {
-		out = append(out, errorNote{level: m[1], title: unescape.Replace(m[2]), msg: unescape.Replace(m[3])})
-	}
-	return out
-}
-
 // appSnapshot is what mos.portal holds for one app.
 type appSnapshot struct {
 	IOS     *portalstandin.IOSRecord
@@ -398,7 +384,8 @@ func runFaultCases(t *testing.T, table, platform string, inject func(*faultWorld
 			in := fw.faultInputs(t, tc)
 			before := snapshotPortal(fw.portal, apps)
 
-			r, wall := runTimed(t, fw.workspace, in, nil)
+			r := fw.run(t, in)
+			wall := r.elapsed
 
 			timeout, err := time.ParseDuration(in["timeout"])
 			if err != nil {
@@ -420,7 +407,7 @@ func runFaultCases(t *testing.T, table, platform string, inject func(*faultWorld
 				outcome = "failure"
 			}
 			var titles []string
-			for _, n := range errorNotes(r.stdout) {
+			for _, n := range annotationsOf(r.stdout) {
 				if n.level != "notice" {
 					titles = append(titles, n.title)
 				}
@@ -534,7 +521,7 @@ func (fw *faultWorld) checkOutcome(t *testing.T, tc faultCase, r result) {
 func (fw *faultWorld) checkAnnotations(t *testing.T, tc faultCase, r result) {
 	t.Helper()
 	var titles, warnings, msgs []string
-	for _, n := range errorNotes(r.stdout) {
+	for _, n := range annotationsOf(r.stdout) {
 		if m := rawGoError.FindString(n.msg); m != "" {
 			t.Errorf("%s %q quotes a raw Go error (%q): %s", n.level, n.title, m, n.msg)
 		}
@@ -827,7 +814,8 @@ func TestHungEditDeleteEndsWithTheRun(t *testing.T) {
 	in := fw.faultInputs(t, tc)
 	before := snapshotPortal(fw.portal, apps)
 
-	r, wall := runTimed(t, fw.workspace, in, nil)
+	r := fw.run(t, in)
+	wall := r.elapsed
 	if wall >= timeout+wallMargin {
 		t.Errorf("the run took %s with timeout %s", wall.Round(time.Millisecond), timeout)
 	}
@@ -838,7 +826,7 @@ func TestHungEditDeleteEndsWithTheRun(t *testing.T) {
 		t.Errorf("play-valid = %q; the key passed its check, only the clean-up hung", r.outputs["play-valid"])
 	}
 	warned := false
-	for _, n := range errorNotes(r.stdout) {
+	for _, n := range annotationsOf(r.stdout) {
 		if m := rawGoError.FindString(n.msg); m != "" {
 			t.Errorf("%s %q quotes a raw Go error (%q): %s", n.level, n.title, m, n.msg)
 		}

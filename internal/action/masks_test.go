@@ -115,7 +115,7 @@ func TestMasksCoverReencodedKey(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			w := setup(t)
-			r := run(t, w.workspace, w.inputs(map[string]string{"asc-key": in(w)}))
+			r := w.run(t, w.inputs(map[string]string{"asc-key": in(w)}))
 			if r.err != nil {
 				t.Fatalf("run failed: %v\n%s", r.err, r.stdout)
 			}
@@ -139,7 +139,7 @@ func TestMasksCoverReencodedKey(t *testing.T) {
 func TestMaskedWhenGivenTwice(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
-	r := run(t, w.workspace, w.inputs(map[string]string{"asc-key": w.keyPEM, "asc-key-file": "AuthKey_TESTKEY001.p8"}))
+	r := w.run(t, w.inputs(map[string]string{"asc-key": w.keyPEM, "asc-key-file": "AuthKey_TESTKEY001.p8"}))
 	if r.err == nil {
 		t.Fatalf("the run passed with both asc-key and asc-key-file:\n%s", r.stdout)
 	}
