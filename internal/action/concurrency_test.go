@@ -416,7 +416,7 @@ func TestStoresAreIndependent(t *testing.T) {
 		},
 		{
 			name:       "Google refuses the key, Apple is synced",
-			prepare:    func(fw *faultWorld) { fw.google.DeleteKey(faultPlayEmail, faultPlayKeyID) },
+			prepare:    func(fw *faultWorld) { fw.google.DeleteKey(playEmail, playKeyID) },
 			wantStatus: mergeStatuses(iosUploaded, androidFailed), valid: "true", pValid: "false",
 			wantTitles: []string{"Play key deleted or rotated"},
 		},

@@ -2,7 +2,6 @@ package action_test
 
 import (
 	"crypto/ecdsa"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
@@ -16,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -49,30 +47,15 @@ const closedPort = "{closed port}"
 // deadline the slow rows would run into the 30 s attempt timeout.
 const wallMargin = 2 * time.Second
 
-// Google identity of the fault worlds.
-const (
-	faultPlayEmail = "keys@acme-faults.iam.gserviceaccount.com"
-	faultPlayKeyID = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"
-	faultPlayOldID = "00112233445566778899aabbccddeeff00112233"
-	faultPlayPkg   = "com.acme.weather"
-)
+// faultPlayOldID is the key ID of the older Play key a fault world's apps
+// hold (a record only: Google does not know it).
+const faultPlayOldID = "00112233445566778899aabbccddeeff00112233"
 
-// faultPlayKey is a throwaway service-account key, made once per binary.
-var faultPlayKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
-
-// faultWorld is the harness's world plus, for Play rows, a Google stand-in,
-// and a server standing for "another host" that redirects point to.
+// faultWorld is the harness's world plus a server standing for "another
+// host" that redirects point to.
 type faultWorld struct {
 	*world
-	platform  string // the key under test: portalstandin.IOS or portalstandin.Android
-	google    *googlestandin.Server
-	googleURL string
+	platform  string       // the key under test: portalstandin.IOS or portalstandin.Android
 	elsewhere atomic.Int64 // requests that reached the other host
 	otherURL  string
 }
@@ -86,18 +69,6 @@ func newFaultWorld(t *testing.T, platform string) *faultWorld {
 	}))
 	t.Cleanup(other.Close)
 	fw.otherURL = other.URL + "/collect"
-
-	if platform == portalstandin.Android {
-		fw.google = googlestandin.New()
-		fw.google.AddServiceAccount(faultPlayEmail, faultPlayKeyID, &faultPlayKey().PublicKey, "123456789012")
-		fw.google.AddPackage(faultPlayPkg, faultPlayEmail)
-		var stop func()
-		var err error
-		if fw.googleURL, stop, err = fw.google.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(stop)
-	}
 	return fw
 }
 
@@ -110,7 +81,7 @@ func (fw *faultWorld) preloadOld(t *testing.T, app string) {
 		return
 	}
 	fw.portal.SetAndroidKey(project, app, portalstandin.AndroidRecord{
-		ClientEmail: faultPlayEmail, PrivateKeyID: faultPlayOldID, Fingerprint: "SHA256:eSzvcFFehf+s8zMlSzFyDWq7wsuNcvY21UYnubDWVys",
+		ClientEmail: playEmail, PrivateKeyID: faultPlayOldID, Fingerprint: "SHA256:eSzvcFFehf+s8zMlSzFyDWq7wsuNcvY21UYnubDWVys",
 		ServiceAccountJSON: `{"type":"service_account"}`, UploadedAt: fixedNow.Add(-30 * 24 * time.Hour),
 	})
 }
@@ -142,13 +113,13 @@ func (fw *faultWorld) faultInputs(t *testing.T, tc faultCase) map[string]string 
 // file whose token_uri is tokenURI.
 func (fw *faultWorld) playInputs(t *testing.T, tokenURI string) map[string]string {
 	t.Helper()
-	doc, err := googlestandin.KeyFile(faultPlayEmail, faultPlayKeyID, "acme-faults", tokenURI, faultPlayKey())
+	doc, err := googlestandin.KeyFile(playEmail, playKeyID, playProjectID, tokenURI, fw.playKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return map[string]string{
 		"play-service-account": string(doc),
-		"play-package-names":   faultPlayPkg,
+		"play-package-names":   pkgWeather,
 		"play-api-url":         fw.googleURL,
 	}
 }
@@ -173,8 +144,6 @@ func (fw *faultWorld) count(name string) int {
 		return fw.asc.Faults().Requests()
 	case name == "elsewhere":
 		return int(fw.elsewhere.Load())
-	case fw.google == nil:
-		return 0
 	case name == "token":
 		return fw.google.Faults().RequestsTo(http.MethodPost, "/token")
 	case name == "edits":
@@ -239,6 +208,10 @@ type faultCase struct {
 	wantWarn   []string // titles of ::warning annotations
 	reqs       reqSpec
 	minWall    time.Duration // a Retry-After honoured: the run cannot be faster
+	// leftOpen is how many Play edits the fault keeps the run from
+	// deleting; tokenLost says Google issued a token the run never read.
+	leftOpen  int
+	tokenLost bool
 }
 
 // Statuses of the three harness apps (weather, news, sports).
@@ -288,7 +261,8 @@ func androidRecordProblem(rec *portalstandin.AndroidRecord) string {
 	if rec == nil {
 		return "no key"
 	}
-	want, err := portalstandin.Fingerprint(&faultPlayKey().PublicKey)
+	key, _ := playKeys()
+	want, err := portalstandin.Fingerprint(&key.PublicKey)
 	if err != nil {
 		return err.Error()
 	}
@@ -303,8 +277,8 @@ func androidRecordProblem(rec *portalstandin.AndroidRecord) string {
 	switch {
 	case problem != "":
 		return problem
-	case rec.PrivateKeyID != faultPlayKeyID || doc.PrivateKeyID != faultPlayKeyID:
-		return fmt.Sprintf("key ID %s (JSON %s), want %s", rec.PrivateKeyID, doc.PrivateKeyID, faultPlayKeyID)
+	case rec.PrivateKeyID != playKeyID || doc.PrivateKeyID != playKeyID:
+		return fmt.Sprintf("key ID %s (JSON %s), want %s", rec.PrivateKeyID, doc.PrivateKeyID, playKeyID)
 	case rec.Fingerprint != want || got != want:
 		return fmt.Sprintf("fingerprint %s (of the stored key: %s), want %s", rec.Fingerprint, got, want)
 	}
@@ -384,7 +358,11 @@ func runFaultCases(t *testing.T, table, platform string, inject func(*faultWorld
 			in := fw.faultInputs(t, tc)
 			before := snapshotPortal(fw.portal, apps)
 
-			r := fw.run(t, in)
+			opts := []runOpt{leavesEdits(tc.leftOpen)}
+			if tc.tokenLost {
+				opts = append(opts, tokenLost())
+			}
+			r := fw.run(t, in, opts...)
 			wall := r.elapsed
 
 			timeout, err := time.ParseDuration(in["timeout"])
@@ -729,7 +707,7 @@ func TestFaultsGoogle(t *testing.T) {
 		signInUnreachable = "Google sign-in unreachable"
 		signInFailed      = "Google sign-in failed"
 		playUnreachable   = "Google Play unreachable"
-		playFailed        = "Google Play check failed for " + faultPlayPkg
+		playFailed        = "Google Play check failed for " + pkgWeather
 		okRead            = "token=%d reads=%d edits=0 GET=3 PUT=3 asc=0 elsewhere=0"
 		okEdit            = "token=%d edits=%d deletes=%d reads=0 GET=3 PUT=3 asc=0 elsewhere=0"
 		untouched         = " GET=0 PUT=0 asc=0 elsewhere=0"
@@ -757,7 +735,7 @@ func TestFaultsGoogle(t *testing.T) {
 			wantTitles: []string{"Google sign-in unavailable"}, wantMsg: []string{"answered 429"}, reqs: "token=1 reads=0 edits=0" + untouched},
 		{name: "token endpoint: 200 with malformed JSON", faults: onToken(fault.Fault{Kind: fault.Malformed}),
 			wantTitles: []string{signInFailed}, wantMsg: []string{"not an OAuth token response"}, reqs: "token=1 reads=0 edits=0" + untouched},
-		{name: "token endpoint: 200 with truncated JSON", faults: onToken(fault.Fault{Kind: fault.Truncated}),
+		{name: "token endpoint: 200 with truncated JSON", faults: onToken(fault.Fault{Kind: fault.Truncated}), tokenLost: true,
 			wantTitles: []string{signInFailed}, wantMsg: []string{"not an OAuth token response"}, reqs: "token=1 reads=0 edits=0" + untouched},
 		{name: "token endpoint: 307 redirect to another host", faults: onToken(fault.Fault{Kind: fault.Redirect}),
 			wantTitles: []string{signInFailed}, wantMsg: []string{"answered 307, a redirect"}, reqs: "token=1 reads=0 edits=0" + untouched},
@@ -768,9 +746,9 @@ func TestFaultsGoogle(t *testing.T) {
 		{name: "releases list: 503 twice, then an answer", faults: onEdits("GET", fault.Fault{Kind: fault.Status, Status: 503, Times: 2}),
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 1, 3))},
 		{name: "releases list: 503 that never ends (Retry-After: 0)", faults: onEdits("GET", fault.Fault{Kind: fault.Status, Status: 503, RetryAfter: "0"}),
-			wantTitles: []string{"Google Play unavailable"}, wantMsg: []string{"answered 503 for " + faultPlayPkg + " even after retries"}, reqs: "token=1 reads=5 edits=0" + untouched},
+			wantTitles: []string{"Google Play unavailable"}, wantMsg: []string{"answered 503 for " + pkgWeather + " even after retries"}, reqs: "token=1 reads=5 edits=0" + untouched},
 		{name: "releases list: 200 with malformed JSON", faults: onEdits("GET", fault.Fault{Kind: fault.Malformed}),
-			wantTitles: []string{playFailed}, wantMsg: []string{"reading the production track of " + faultPlayPkg}, reqs: "token=1 reads=1 edits=0" + untouched},
+			wantTitles: []string{playFailed}, wantMsg: []string{"reading the production track of " + pkgWeather}, reqs: "token=1 reads=1 edits=0" + untouched},
 		{name: "releases list: 200 with an 8 MiB body", faults: onEdits("GET", fault.Fault{Kind: fault.Huge}),
 			wantTitles: []string{playFailed}, wantMsg: []string{"larger than 1048576 bytes"}, reqs: "token=1 reads=1 edits=0" + untouched},
 		{name: "releases list: 307 redirect to another host", faults: onEdits("GET", fault.Fault{Kind: fault.Redirect}),
@@ -781,12 +759,12 @@ func TestFaultsGoogle(t *testing.T) {
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 1, 1) + " certs=1")},
 
 		// play-check: edit: an edit opened and deleted.
-		{name: "edits: trickles slower than the deadline", faults: onEdits("POST", fault.Fault{Kind: fault.Trickle, Delay: 100 * time.Millisecond}), in: edit(map[string]string{"timeout": "1s"}),
+		{name: "edits: trickles slower than the deadline", faults: onEdits("POST", fault.Fault{Kind: fault.Trickle, Delay: 100 * time.Millisecond}), in: edit(map[string]string{"timeout": "1s"}), leftOpen: 1,
 			wantTitles: []string{playUnreachable, "Timed out"}, wantMsg: []string{"the run's time ran out"}, reqs: "token=1 edits=1 deletes=0" + untouched},
 		{name: "edits: 503 twice, then an answer", faults: onEdits("POST", fault.Fault{Kind: fault.Status, Status: 503, Times: 2}), in: edit(nil),
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okEdit, 1, 3, 1))},
 		{name: "edits: 503 that never ends (Retry-After: 0)", faults: onEdits("POST", fault.Fault{Kind: fault.Status, Status: 503, RetryAfter: "0"}), in: edit(nil),
-			wantTitles: []string{"Google Play unavailable"}, wantMsg: []string{"answered 503 for " + faultPlayPkg + " even after retries"}, reqs: "token=1 edits=5 deletes=0" + untouched},
+			wantTitles: []string{"Google Play unavailable"}, wantMsg: []string{"answered 503 for " + pkgWeather + " even after retries"}, reqs: "token=1 edits=5 deletes=0" + untouched},
 		{name: "edits: 200 with an 8 MiB body", faults: onEdits("POST", fault.Fault{Kind: fault.Huge}), in: edit(nil),
 			wantTitles: []string{playFailed}, wantMsg: []string{"larger than 1048576 bytes"}, reqs: "token=1 edits=1 deletes=0" + untouched},
 		{name: "edits: 307 redirect to another host", faults: onEdits("POST", fault.Fault{Kind: fault.Redirect}), in: edit(nil),
@@ -814,7 +792,7 @@ func TestHungEditDeleteEndsWithTheRun(t *testing.T) {
 	in := fw.faultInputs(t, tc)
 	before := snapshotPortal(fw.portal, apps)
 
-	r := fw.run(t, in)
+	r := fw.run(t, in, leavesEdits(1))
 	wall := r.elapsed
 	if wall >= timeout+wallMargin {
 		t.Errorf("the run took %s with timeout %s", wall.Round(time.Millisecond), timeout)
@@ -833,8 +811,8 @@ func TestHungEditDeleteEndsWithTheRun(t *testing.T) {
 		switch {
 		case n.level == "warning" && n.title == "Google Play edit left open":
 			warned = true
-			if !strings.Contains(n.msg, faultPlayPkg) {
-				t.Errorf("the warning does not name the package %s: %s", faultPlayPkg, n.msg)
+			if !strings.Contains(n.msg, pkgWeather) {
+				t.Errorf("the warning does not name the package %s: %s", pkgWeather, n.msg)
 			}
 		case n.level == "error":
 			t.Errorf("error %q: %s", n.title, n.msg)
