@@ -425,7 +425,7 @@ func TestStoresAreIndependent(t *testing.T) {
 			prepare: func(fw *faultWorld) {
 				fw.asc.Faults().Add(fault.Fault{Kind: fault.Hang})
 			},
-			timeout:    "1s",
+			timeout:    "500ms",
 			wantStatus: mergeStatuses(iosFailed, androidUploaded), valid: "false", pValid: "true",
 			wantTitles: []string{"Could not reach App Store Connect", "Timed out"},
 		},

@@ -581,9 +581,9 @@ func TestFaultsAppStoreConnect(t *testing.T) {
 			wantTitles: []string{unreachable}, wantMsg: []string{"the connection was refused"}, reqs: "asc=0 " + untouched},
 		{name: "connection reset mid-response once", faults: []fault.Fault{{Kind: fault.Reset, Times: 1}},
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(ok, 2))},
-		{name: "accepts and never answers", faults: []fault.Fault{{Kind: fault.Hang}}, in: map[string]string{"timeout": "1s"},
-			wantTitles: []string{unreachable, "Timed out"}, wantMsg: []string{"no answer came before the run's timeout", "within timeout 1s"}, reqs: "asc=1 " + untouched},
-		{name: "trickles slower than the deadline", faults: []fault.Fault{{Kind: fault.Trickle, Delay: 100 * time.Millisecond}}, in: map[string]string{"timeout": "1s"},
+		{name: "accepts and never answers", faults: []fault.Fault{{Kind: fault.Hang}}, in: map[string]string{"timeout": "500ms"},
+			wantTitles: []string{unreachable, "Timed out"}, wantMsg: []string{"no answer came before the run's timeout", "within timeout 500ms"}, reqs: "asc=1 " + untouched},
+		{name: "trickles slower than the deadline", faults: []fault.Fault{{Kind: fault.Trickle, Delay: 100 * time.Millisecond}}, in: map[string]string{"timeout": "500ms"},
 			wantTitles: []string{unreachable, "Timed out"}, wantMsg: []string{"no answer came before the run's timeout"}, reqs: "asc=1 " + untouched},
 		{name: "429 without Retry-After, twice", faults: []fault.Fault{{Kind: fault.Status, Status: 429, Body: appleRateLimited, Times: 2}},
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(ok, 3))},
@@ -644,15 +644,15 @@ func TestFaultsPortal(t *testing.T) {
 			reqs: "asc=1 GET:news=2 PUT=3"},
 		{name: "PUT reset after the write, once", faults: []fault.Fault{{Kind: fault.Reset, Method: "PUT", PathPrefix: weather, Times: 1}}, wantStatus: allUploaded,
 			reqs: "asc=1 GET=3 PUT:weather=2 PUT=4"},
-		{name: "accepts and never answers", faults: []fault.Fault{{Kind: fault.Hang}}, in: map[string]string{"timeout": "1500ms"}, wantStatus: allFailed,
+		{name: "accepts and never answers", faults: []fault.Fault{{Kind: fault.Hang}}, in: map[string]string{"timeout": "750ms"}, wantStatus: allFailed,
 			wantTitles: []string{inTime, "Timed out"}, wantMsg: []string{"the run's timeout ran out while reading"}, reqs: "asc=1 GET=3 PUT=0"},
-		{name: "GET trickles slower than the deadline", faults: []fault.Fault{{Kind: fault.Trickle, Method: "GET", Delay: 100 * time.Millisecond}}, in: map[string]string{"timeout": "1500ms"}, wantStatus: allFailed,
+		{name: "GET trickles slower than the deadline", faults: []fault.Fault{{Kind: fault.Trickle, Method: "GET", Delay: 100 * time.Millisecond}}, in: map[string]string{"timeout": "750ms"}, wantStatus: allFailed,
 			wantTitles: []string{inTime, "Timed out"}, reqs: "asc=1 GET=3 PUT=0"},
-		{name: "PUT never answers", faults: onNews("PUT", fault.Fault{Kind: fault.Hang}), in: map[string]string{"timeout": "1500ms"}, wantStatus: newsFailed,
+		{name: "PUT never answers", faults: onNews("PUT", fault.Fault{Kind: fault.Hang}), in: map[string]string{"timeout": "750ms"}, wantStatus: newsFailed,
 			wantTitles: []string{inTime, "Timed out"}, wantMsg: []string{"the run's timeout ran out while uploading", readBackOld},
 			reqs: "asc=1 GET=4 GET:news=2 PUT:news=1 PUT=3"},
 		{name: "PUT stored, no answer before the deadline", faults: []fault.Fault{{Kind: fault.Hang, Through: true, Method: "PUT", PathPrefix: weather}},
-			in: map[string]string{"timeout": "1500ms"}, wantStatus: allUploaded, reqs: "asc=1 GET=4 GET:weather=2 PUT:weather=1 PUT=3"},
+			in: map[string]string{"timeout": "750ms"}, wantStatus: allUploaded, reqs: "asc=1 GET=4 GET:weather=2 PUT:weather=1 PUT=3"},
 		{name: "GET 429 without Retry-After, twice", faults: onNews("GET", status(429, 2)), wantStatus: allUploaded,
 			reqs: "asc=1 GET:news=3 PUT=3"},
 		{name: "GET 429 with an HTTP-date Retry-After 1s ahead", faults: onNews("GET", fault.Fault{Kind: fault.Status, Status: 429, RetryAfter: httpDate(time.Second), Times: 1}), wantStatus: allUploaded,
@@ -727,7 +727,7 @@ func TestFaultsGoogle(t *testing.T) {
 			wantTitles: []string{signInUnreachable}, wantMsg: []string{"the connection was refused"}, reqs: "token=0 reads=0 edits=0" + untouched},
 		{name: "token endpoint: reset mid-response once", faults: onToken(fault.Fault{Kind: fault.Reset, Times: 1}),
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 2, 1))},
-		{name: "token endpoint: accepts and never answers", faults: onToken(fault.Fault{Kind: fault.Hang}), in: map[string]string{"timeout": "1s"},
+		{name: "token endpoint: accepts and never answers", faults: onToken(fault.Fault{Kind: fault.Hang}), in: map[string]string{"timeout": "500ms"},
 			wantTitles: []string{signInUnreachable, "Timed out"}, wantMsg: []string{"the run's time ran out"}, reqs: "token=1 reads=0 edits=0" + untouched},
 		{name: "token endpoint: 429 without Retry-After, twice", faults: onToken(fault.Fault{Kind: fault.Status, Status: 429, Times: 2}),
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 3, 1))},
@@ -741,7 +741,7 @@ func TestFaultsGoogle(t *testing.T) {
 			wantTitles: []string{signInFailed}, wantMsg: []string{"answered 307, a redirect"}, reqs: "token=1 reads=0 edits=0" + untouched},
 
 		// play-check: read (the default): the production track's releases.
-		{name: "releases list: trickles slower than the deadline", faults: onEdits("GET", fault.Fault{Kind: fault.Trickle, Delay: 100 * time.Millisecond}), in: map[string]string{"timeout": "1s"},
+		{name: "releases list: trickles slower than the deadline", faults: onEdits("GET", fault.Fault{Kind: fault.Trickle, Delay: 100 * time.Millisecond}), in: map[string]string{"timeout": "500ms"},
 			wantTitles: []string{playUnreachable, "Timed out"}, wantMsg: []string{"the run's time ran out"}, reqs: "token=1 reads=1 edits=0" + untouched},
 		{name: "releases list: 503 twice, then an answer", faults: onEdits("GET", fault.Fault{Kind: fault.Status, Status: 503, Times: 2}),
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 1, 3))},
@@ -753,13 +753,13 @@ func TestFaultsGoogle(t *testing.T) {
 			wantTitles: []string{playFailed}, wantMsg: []string{"larger than 1048576 bytes"}, reqs: "token=1 reads=1 edits=0" + untouched},
 		{name: "releases list: 307 redirect to another host", faults: onEdits("GET", fault.Fault{Kind: fault.Redirect}),
 			wantTitles: []string{playFailed}, wantMsg: []string{"answered 307, a redirect", "reading the production track"}, reqs: "token=1 reads=1 edits=0" + untouched},
-		{name: "certificate list: never answers", faults: []fault.Fault{{Kind: fault.Hang, PathPrefix: googlestandin.CertPath}},
+		{name: "certificate list: never answers", faults: []fault.Fault{{Kind: fault.Hang, PathPrefix: googlestandin.CertPath}}, in: map[string]string{"timeout": "2s"},
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 1, 1) + " certs=1")},
 		{name: "certificate list: 200 with an 8 MiB body", faults: []fault.Fault{{Kind: fault.Huge, PathPrefix: googlestandin.CertPath}},
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 1, 1) + " certs=1")},
 
 		// play-check: edit: an edit opened and deleted.
-		{name: "edits: trickles slower than the deadline", faults: onEdits("POST", fault.Fault{Kind: fault.Trickle, Delay: 100 * time.Millisecond}), in: edit(map[string]string{"timeout": "1s"}), leftOpen: 1,
+		{name: "edits: trickles slower than the deadline", faults: onEdits("POST", fault.Fault{Kind: fault.Trickle, Delay: 100 * time.Millisecond}), in: edit(map[string]string{"timeout": "500ms"}), leftOpen: 1,
 			wantTitles: []string{playUnreachable, "Timed out"}, wantMsg: []string{"the run's time ran out"}, reqs: "token=1 edits=1 deletes=0" + untouched},
 		{name: "edits: 503 twice, then an answer", faults: onEdits("POST", fault.Fault{Kind: fault.Status, Status: 503, Times: 2}), in: edit(nil),
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okEdit, 1, 3, 1))},
@@ -783,7 +783,7 @@ func TestHungEditDeleteEndsWithTheRun(t *testing.T) {
 	fw := newFaultWorld(t, portalstandin.Android)
 	fw.preloadOld(t, "news")
 	fw.google.Faults().Add(fault.Fault{Kind: fault.Hang, Method: http.MethodDelete, PathPrefix: "/androidpublisher/"})
-	const timeout = 4 * time.Second
+	const timeout = 2 * time.Second
 	tc := faultCase{name: "edit delete never answers", in: map[string]string{"timeout": timeout.String(), "play-check": "edit"}}
 	tc.wantStatus = map[string]string{}
 	for _, app := range apps {

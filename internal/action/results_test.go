@@ -37,7 +37,7 @@ func with(in map[string]string, name, value string) map[string]string {
 const (
 	failedAtStore  = ""
 	failedAtIntake = " (refused before any request)"
-	failedTimeout  = " (the run's timeout of 1s ran out)"
+	failedTimeout  = " (the run's timeout of 500ms ran out)"
 	failedCancel   = " (the run was cancelled)"
 )
 
@@ -148,7 +148,7 @@ func TestResultsListEveryApp(t *testing.T) {
 			name:    "App Store Connect does not answer before the timeout",
 			prepare: func(p *world) { p.asc.Faults().Add(fault.Fault{Kind: fault.Hang}) },
 			in: func(p *world) map[string]string {
-				return with(appleOnly, "timeout", "1s")
+				return with(appleOnly, "timeout", "500ms")
 			},
 			want:       func(p *world) []action.Result { return keyFailedRows("ios", asc, failedTimeout) },
 			wantTitles: []string{"Could not reach App Store Connect", "Timed out"},
