@@ -20,6 +20,9 @@ import (
 // The Google Play side of the end-to-end tests: the harness's world plus a
 // Google stand-in that knows one service account with two keys.
 
+// TestPlayIntakeForms: a key found in the content input or in a file of the
+// workspace is checked, uploaded normalised and named in the summary by its
+// form. The other encodings are playkey's unit cases (TestParseAcceptsEveryForm).
 func TestPlayIntakeForms(t *testing.T) {
 	t.Parallel()
 
@@ -35,41 +38,6 @@ func TestPlayIntakeForms(t *testing.T) {
 				return map[string]string{"play-service-account": p.keyJSON}
 			},
 			wantForm: "JSON",
-		},
-		{
-			name: "base64 on one line",
-			in: func(t *testing.T, p *world) map[string]string {
-				return map[string]string{"play-service-account": base64.StdEncoding.EncodeToString([]byte(p.keyJSON))}
-			},
-			wantForm: "base64 of JSON",
-		},
-		{
-			name: "base64 wrapped at 76 columns",
-			in: func(t *testing.T, p *world) map[string]string {
-				return map[string]string{"play-service-account": wrap(base64.StdEncoding.EncodeToString([]byte(p.keyJSON)), 76)}
-			},
-			wantForm: "base64 (line-wrapped) of JSON",
-		},
-		{
-			name: "JSON in a JSON string",
-			in: func(t *testing.T, p *world) map[string]string {
-				return map[string]string{"play-service-account": jsonString(t, p.keyJSON)}
-			},
-			wantForm: "JSON string of JSON",
-		},
-		{
-			name: `private_key with doubled \\n escapes`,
-			in: func(t *testing.T, p *world) map[string]string {
-				return map[string]string{"play-service-account": strings.ReplaceAll(p.keyJSON, `\n`, `\\n`)}
-			},
-			wantForm: `JSON; private_key with literal \n escapes (doubled \\n in the JSON)`,
-		},
-		{
-			name: "private_key without line breaks",
-			in: func(t *testing.T, p *world) map[string]string {
-				return map[string]string{"play-service-account": strings.ReplaceAll(p.keyJSON, `\n`, "")}
-			},
-			wantForm: "JSON; private_key PEM without line breaks",
 		},
 		{
 			name: "file input",
@@ -142,6 +110,9 @@ func TestPlayIntakeForms(t *testing.T) {
 	}
 }
 
+// TestPlayRefusedBeforeAnyRequest: each title a refused Play key or input
+// is annotated with, and that nothing is sent. The other inputs of each
+// kind, and their messages, are playkey's unit cases (TestParseRefuses).
 func TestPlayRefusedBeforeAnyRequest(t *testing.T) {
 	t.Parallel()
 
@@ -164,22 +135,6 @@ func TestPlayRefusedBeforeAnyRequest(t *testing.T) {
 			wantMsg:   []string{"asc-key", "play-service-account"},
 		},
 		{
-			name: "App Store Connect .p8 given as base64",
-			in: func(t *testing.T, p *world) map[string]string {
-				return map[string]string{"play-service-account": base64.StdEncoding.EncodeToString([]byte(p.keyPEM))}
-			},
-			wantTitle: "App Store Connect key given as Play key",
-			wantMsg:   []string{"asc-key"},
-		},
-		{
-			name: "App Store Connect .p8 inside the key file",
-			in: func(t *testing.T, p *world) map[string]string {
-				return map[string]string{"play-service-account": editKeyFile(t, p.keyJSON, func(f map[string]any) { f["private_key"] = p.keyPEM })}
-			},
-			wantTitle: "App Store Connect key given as Play key",
-			wantMsg:   []string{"asc-key"},
-		},
-		{
 			name: "token_uri pointing elsewhere",
 			in: func(t *testing.T, p *world) map[string]string {
 				return map[string]string{"play-service-account": editKeyFile(t, p.keyJSON, func(f map[string]any) {
@@ -188,16 +143,6 @@ func TestPlayRefusedBeforeAnyRequest(t *testing.T) {
 			},
 			wantTitle: "Untrusted token_uri in Play key",
 			wantMsg:   []string{"oauth2.example.net", "before any request", "https://oauth2.googleapis.com/token"},
-		},
-		{
-			name: "token_uri over plain http to another host",
-			in: func(t *testing.T, p *world) map[string]string {
-				return map[string]string{"play-service-account": editKeyFile(t, p.keyJSON, func(f map[string]any) {
-					f["token_uri"] = "http://10.1.2.3/token"
-				})}
-			},
-			wantTitle: "Untrusted token_uri in Play key",
-			wantMsg:   []string{"10.1.2.3"},
 		},
 		{
 			name: `every line break of the file written as \n`,
@@ -222,17 +167,6 @@ func TestPlayRefusedBeforeAnyRequest(t *testing.T) {
 			},
 			wantTitle: "Play service-account key is incomplete",
 			wantMsg:   []string{"private_key_id", "Add key"},
-		},
-		{
-			name: "no client_email and an empty private_key",
-			in: func(t *testing.T, p *world) map[string]string {
-				return map[string]string{"play-service-account": editKeyFile(t, p.keyJSON, func(f map[string]any) {
-					delete(f, "client_email")
-					f["private_key"] = ""
-				})}
-			},
-			wantTitle: "Play service-account key is incomplete",
-			wantMsg:   []string{"client_email, private_key"},
 		},
 		{
 			name: "no type",
