@@ -107,9 +107,8 @@ func golden(t testing.TB, name, got string) {
 
 func TestRejectedBeforeAnyRequest(t *testing.T) {
 	t.Parallel()
-	w := setup(t)
-	w.preload(t, "news", 10)
-	_, sec1 := sec1PEM(t, w.key)
+	key, keyPEM := readKey(t, "AuthKey_TESTKEY001.p8")
+	_, sec1 := sec1PEM(t, key)
 
 	cases := []struct {
 		name      string
@@ -123,7 +122,7 @@ func TestRejectedBeforeAnyRequest(t *testing.T) {
 		wantOneError bool
 	}{
 		{name: "empty key", in: map[string]string{"asc-key": ""}, wantTitle: "Invalid input asc-key", wantMsg: "forks", inputsRefused: true},
-		{name: "truncated key", in: map[string]string{"asc-key": w.keyPEM[:len(w.keyPEM)/2]}, wantMsg: "asc-key"},
+		{name: "truncated key", in: map[string]string{"asc-key": keyPEM[:len(keyPEM)/2]}, wantMsg: "asc-key"},
 		{name: "key id wrong shape", in: map[string]string{"asc-key-id": "abc"}, wantMsg: "abc"},
 		{name: "issuer id is a team id", in: map[string]string{"asc-issuer-id": "A1B2C3D4E5"}, wantMsg: "Team ID"},
 		{name: "no issuer id", in: map[string]string{"asc-issuer-id": ""}, wantMsg: "team keys"},
@@ -140,8 +139,9 @@ func TestRejectedBeforeAnyRequest(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			// Not parallel: the request counters of the shared world are read.
-			before := w.asc.Faults().Requests() + w.portal.Faults().Requests()
+			t.Parallel()
+			w := setup(t)
+			w.preload(t, "news", 10)
 			r := w.run(t, w.inputs(tc.in))
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed", r.err)
@@ -159,7 +159,7 @@ func TestRejectedBeforeAnyRequest(t *testing.T) {
 			if tc.wantMsg != "" && !strings.Contains(r.stdout, tc.wantMsg) {
 				t.Errorf("log does not mention %q:\n%s", tc.wantMsg, r.stdout)
 			}
-			if n := w.asc.Faults().Requests() + w.portal.Faults().Requests() - before; n != 0 {
+			if n := w.asc.Faults().Requests() + w.portal.Faults().Requests() + w.google.Faults().Requests(); n != 0 {
 				t.Errorf("%d requests were sent; inputs must be refused before the first request", n)
 			}
 			if r.outputs["valid"] != "false" || r.outputs["uploaded"] != "false" {
