@@ -410,16 +410,6 @@ func statusLine(st map[string]string) string {
 	return strings.Join(parts, " ")
 }
 
-func visibleLog(stdout string) string {
-	var lines []string
-	for _, l := range strings.Split(stdout, "\n") {
-		if !strings.HasPrefix(l, "::add-mask::") {
-			lines = append(lines, l)
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
 // checkOutcome asserts the exit and the outputs.
 func (fw *faultWorld) checkOutcome(t *testing.T, tc faultCase, r result) {
 	t.Helper()

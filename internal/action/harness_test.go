@@ -447,22 +447,42 @@ func assertNoLeak(t testing.TB, r result, in map[string]string) {
 	for _, name := range []string{"asc-key", "mos-token", "play-service-account"} {
 		secrets = append(secrets, secretPieces(in[name])...)
 	}
-	var visible []string
-	for _, line := range strings.Split(r.stdout, "\n") {
-		if !strings.HasPrefix(line, "::add-mask::") {
-			visible = append(visible, line)
-		}
-	}
-	for _, out := range r.outputs {
-		visible = append(visible, out)
-	}
-	visible = append(visible, r.summary)
-	text := strings.Join(visible, "\n")
+	text := r.visible()
 	for _, s := range secrets {
 		if strings.Contains(text, s) {
 			t.Errorf("secret-derived text %.12q… appears in the log, outputs or summary", s)
 		}
 	}
+}
+
+// visibleLog is the log as the runner reads it (runnerlog.Split), but the
+// ::add-mask:: commands.
+func visibleLog(stdout string) string {
+	var b strings.Builder
+	for _, line := range runnerlog.Split(stdout) {
+		if !strings.HasPrefix(line, "::add-mask::") {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.String()
+}
+
+// visible is everything a reader of the log, the outputs or the summary
+// sees, but the ::add-mask:: commands.
+func (r result) visible() string {
+	return visibleLog(r.stdout) + r.outputFile + "\n" + r.summary
+}
+
+// masks returns the values of the run's ::add-mask:: commands, unescaped.
+func (r result) masks() []string {
+	unescape := strings.NewReplacer("%0D", "\r", "%0A", "\n", "%25", "%").Replace
+	var masks []string
+	for _, line := range runnerlog.Split(r.stdout) {
+		if v, ok := strings.CutPrefix(line, "::add-mask::"); ok && v != "" {
+			masks = append(masks, unescape(v))
+		}
+	}
+	return masks
 }
 
 // secretPieces returns the raw value's lines and, for PEM keys, the body
@@ -500,19 +520,7 @@ var (
 // shows outside ::add-mask::, and when a token was issued but not masked.
 func assertPlaySecretsMasked(t testing.TB, r result, issued bool) {
 	t.Helper()
-	var masked, visible []string
-	for _, line := range strings.Split(r.stdout, "\n") {
-		if m, ok := strings.CutPrefix(line, "::add-mask::"); ok {
-			masked = append(masked, m)
-			continue
-		}
-		visible = append(visible, line)
-	}
-	for _, out := range r.outputs {
-		visible = append(visible, out)
-	}
-	visible = append(visible, r.summary)
-	text := strings.Join(visible, "\n")
+	text := r.visible()
 	if s := accessTokenRe.FindString(text); s != "" {
 		t.Errorf("an access token (%.10s…) appears in the log, outputs or summary", s)
 	}
@@ -523,7 +531,7 @@ func assertPlaySecretsMasked(t testing.TB, r result, issued bool) {
 		return
 	}
 	var token, assertion bool
-	for _, m := range masked {
+	for _, m := range r.masks() {
 		token = token || accessTokenRe.MatchString(m)
 		assertion = assertion || jwtRe.MatchString(m)
 	}

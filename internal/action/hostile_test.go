@@ -78,19 +78,6 @@ type hostileRun struct {
 	sent []string
 }
 
-// visible is everything a reader of the log, the outputs or the summary
-// sees, but the ::add-mask:: commands.
-func (h hostileRun) visible() string {
-	var b strings.Builder
-	for _, line := range runnerlog.Split(h.log.String()) {
-		if !strings.HasPrefix(line, "::add-mask::") {
-			b.WriteString(line + "\n")
-		}
-	}
-	b.WriteString(h.outputFile + "\n" + h.summary)
-	return b.String()
-}
-
 func TestHostile(t *testing.T) {
 	t.Parallel()
 	oldRecord := func(p *world, keyID string) {
