@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -150,7 +151,7 @@ func TestRejectedBeforeAnyRequest(t *testing.T) {
 			if len(titles) == 0 {
 				t.Fatalf("no ::error annotation with a title in:\n%s", r.stdout)
 			}
-			if tc.wantTitle != "" && !contains(titles, tc.wantTitle) {
+			if tc.wantTitle != "" && !slices.Contains(titles, tc.wantTitle) {
 				t.Errorf("error titles %q do not include %q", titles, tc.wantTitle)
 			}
 			if tc.wantOneError && len(titles) != 1 {
@@ -186,15 +187,6 @@ func sec1PEM(t testing.TB, k *ecdsa.PrivateKey) ([]byte, string) {
 		t.Fatal(err)
 	}
 	return der, string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestStoreRejectionLeavesPortalUntouched(t *testing.T) {
@@ -298,7 +290,7 @@ func TestStoreRejectionLeavesPortalUntouched(t *testing.T) {
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed", r.err)
 			}
-			if tc.wantTitle != "" && !contains(titles(r, "error"), tc.wantTitle) {
+			if tc.wantTitle != "" && !slices.Contains(titles(r, "error"), tc.wantTitle) {
 				t.Errorf("error titles %q do not include %q", titles(r, "error"), tc.wantTitle)
 			}
 			for _, s := range tc.wantInLog {
@@ -397,7 +389,7 @@ func TestCheckMode(t *testing.T) {
 		if r.outputs["asc-key-age-days"] != "120" {
 			t.Errorf("asc-key-age-days = %q, want 120", r.outputs["asc-key-age-days"])
 		}
-		if !contains(titles(r, "error"), "App Store Connect key is too old") {
+		if !slices.Contains(titles(r, "error"), "App Store Connect key is too old") {
 			t.Errorf("errors %q lack the age error", titles(r, "error"))
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -725,7 +726,7 @@ func TestApplePlayIndependence(t *testing.T) {
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed: one of the keys failed\n%s", r.err, r.stdout)
 			}
-			if !contains(titles(r, "error"), tc.wantTitle) {
+			if !slices.Contains(titles(r, "error"), tc.wantTitle) {
 				t.Errorf("error titles %q do not include %q\n%s", titles(r, "error"), tc.wantTitle, r.stdout)
 			}
 			if diff := cmp.Diff(want(tc.good), r.statuses(t)); diff != "" {
