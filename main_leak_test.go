@@ -592,7 +592,7 @@ func leakCases() []leakCase {
 			{name: s.name + " truncated", inputs: s.inputs, prepare: addFault(s.inj, m(fault.Fault{Kind: fault.Truncated})), wantCode: -1},
 			{name: s.name + " huge body", inputs: s.inputs, prepare: addFault(s.inj, m(fault.Fault{Kind: fault.Huge, Size: 3 << 20})), wantCode: 1},
 			{name: s.name + " redirect", inputs: s.inputs, prepare: addFault(s.inj, m(fault.Fault{Kind: fault.Redirect})), wantCode: 1},
-			{name: s.name + " hang", inputs: func(w *leakWorld) map[string]string { return withInputs(s.inputs(w), "timeout", "3s") },
+			{name: s.name + " hang", inputs: func(w *leakWorld) map[string]string { return withInputs(s.inputs(w), "timeout", "500ms") },
 				prepare: addFault(s.inj, m(fault.Fault{Kind: fault.Hang})), wantCode: 1},
 		}
 		if s.harmless {

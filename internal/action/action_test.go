@@ -1,18 +1,15 @@
 package action_test
 
 import (
-	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,255 +19,15 @@ import (
 	"github.com/mos-tools/publisher-keys/internal/action"
 	"github.com/mos-tools/publisher-keys/internal/standin/ascstandin"
 	"github.com/mos-tools/publisher-keys/internal/standin/fault"
-	"github.com/mos-tools/publisher-keys/internal/standin/portalstandin"
 	"github.com/mos-tools/publisher-keys/internal/version"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-const (
-	issuer   = "c0ffee00-1234-4abc-9def-0123456789ab"
-	keyID    = "TESTKEY001"
-	oldKeyID = "TESTKEY002"
-	token    = "mos_test_token_5f1e2d3c4b"
-	project  = "acme"
-
-	// Retries in these tests wait milliseconds, not the quarter seconds to
-	// seconds a runner waits: what they check is which faults are retried
-	// and what the run reports; httpx's own tests check the backoff.
-	retryWaitMin = time.Millisecond
-	retryWaitMax = 10 * time.Millisecond
-)
-
-var (
-	fixedNow = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	apps     = []string{"weather", "news", "sports"}
-)
-
-// world is a fresh App Store Connect and mos.portal for one test.
-type world struct {
-	asc            *ascstandin.Server
-	portal         *portalstandin.Server
-	ascURL, mosURL string
-	keyPEM, oldPEM string
-	key, old       *ecdsa.PrivateKey
-	workspace      string
-}
-
-func readKey(t testing.TB, name string) (*ecdsa.PrivateKey, string) {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, _ := pem.Decode(b)
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k.(*ecdsa.PrivateKey), string(b)
-}
-
-// setup builds the world; opts configure its App Store Connect stand-in
-// after its clock is set to fixedNow.
-func setup(t testing.TB, opts ...ascstandin.Option) *world {
-	t.Helper()
-	w := &world{workspace: t.TempDir()}
-	w.key, w.keyPEM = readKey(t, "AuthKey_TESTKEY001.p8")
-	w.old, w.oldPEM = readKey(t, "AuthKey_TESTKEY002.p8")
-
-	w.asc = ascstandin.New(append([]ascstandin.Option{ascstandin.WithClock(func() time.Time { return fixedNow })}, opts...)...)
-	w.asc.AddKey(ascstandin.Key{KeyID: keyID, IssuerID: issuer, Public: &w.key.PublicKey, Role: ascstandin.RoleAdmin})
-	w.asc.AddKey(ascstandin.Key{KeyID: oldKeyID, IssuerID: issuer, Public: &w.old.PublicKey, Role: ascstandin.RoleAdmin})
-	w.asc.AddApp(ascstandin.App{ID: "1", BundleID: "com.acme.weather", Name: "Weather", IssuerID: issuer})
-	w.asc.AddApp(ascstandin.App{ID: "2", BundleID: "com.acme.news", Name: "News", IssuerID: issuer})
-
-	w.portal = portalstandin.New()
-	w.portal.Now = func() time.Time { return fixedNow }
-	w.portal.AddToken(token, project)
-	for _, app := range apps {
-		w.portal.AddApp(project, app)
-	}
-
-	var stop func()
-	var err error
-	if w.ascURL, stop, err = w.asc.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	if w.mosURL, stop, err = w.portal.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	return w
-}
-
-// preload stores the old key in app, uploaded days ago.
-func (w *world) preload(t testing.TB, app string, days int) {
-	t.Helper()
-	fp, err := portalstandin.Fingerprint(&w.old.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.portal.SetIOSKey(project, app, portalstandin.IOSRecord{
-		KeyID: oldKeyID, IssuerID: issuer, Fingerprint: fp, PrivateKey: w.oldPEM,
-		UploadedAt: fixedNow.Add(-time.Duration(days) * 24 * time.Hour),
-	})
-}
-
-func (w *world) inputs(extra map[string]string) map[string]string {
-	in := map[string]string{
-		"asc-key":       w.keyPEM,
-		"asc-key-id":    keyID,
-		"asc-issuer-id": issuer,
-		"asc-api-url":   w.ascURL,
-		"mos-url":       w.mosURL,
-		"mos-token":     token,
-		"mos-project":   project,
-		"mos-apps":      strings.Join(apps, "\n"),
-		"timeout":       "20s",
-	}
-	for k, v := range extra {
-		if v == "" {
-			delete(in, k)
-			continue
-		}
-		in[k] = v
-	}
-	return in
-}
-
-// result is what a workflow sees of one run.
-type result struct {
-	err     error
-	stdout  string
-	outputs map[string]string
-	summary string
-}
-
-func (r result) results(t *testing.T) []action.Result {
-	t.Helper()
-	var out []action.Result
-	if err := json.Unmarshal([]byte(r.outputs["results"]), &out); err != nil {
-		t.Fatalf("results output %q is not JSON: %v", r.outputs["results"], err)
-	}
-	return out
-}
-
-func (r result) statuses(t *testing.T) map[string]string {
-	t.Helper()
-	got := map[string]string{}
-	for _, res := range r.results(t) {
-		got[res.Platform+"/"+res.App] = res.Status
-	}
-	return got
-}
-
-// annotations returns the ::error/::warning/::notice lines' titles, as
-// GitHub shows them (property escapes undone).
-func (r result) annotations(level string) []string {
-	re := regexp.MustCompile(`(?m)^::` + level + ` title=([^:]*)::`)
-	unescape := strings.NewReplacer("%2C", ",", "%3A", ":", "%0D", "\r", "%0A", "\n", "%25", "%")
-	var titles []string
-	for _, m := range re.FindAllStringSubmatch(r.stdout, -1) {
-		titles = append(titles, unescape.Replace(m[1]))
-	}
-	return titles
-}
-
-func run(t testing.TB, workspace string, in map[string]string) result {
-	t.Helper()
-	return runCtx(t, t.Context(), workspace, in)
-}
-
-// runCtx is run with the context the runner's signals would cancel.
-func runCtx(t testing.TB, ctx context.Context, workspace string, in map[string]string) result {
-	t.Helper()
-	dir := t.TempDir()
-	env := map[string]string{
-		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
-		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
-		"GITHUB_WORKSPACE":    workspace,
-	}
-	for k, v := range in {
-		env["INPUT_"+strings.ToUpper(k)] = v
-	}
-	var stdout bytes.Buffer
-	err := action.Run(ctx, action.Deps{
-		Getenv:       func(k string) string { return env[k] },
-		Stdout:       &stdout,
-		Now:          func() time.Time { return fixedNow },
-		RetryWaitMin: retryWaitMin,
-		RetryWaitMax: retryWaitMax,
-	})
-	outputs, rerr := action.ReadOutputFile(env["GITHUB_OUTPUT"])
-	if rerr != nil {
-		t.Fatal(rerr)
-	}
-	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
-	res := result{err: err, stdout: stdout.String(), outputs: outputs, summary: string(summary)}
-	assertNoLeak(t, res, in)
-	return res
-}
-
-// assertNoLeak fails when any secret-derived string shows outside an
-// ::add-mask:: command.
-func assertNoLeak(t testing.TB, r result, in map[string]string) {
-	t.Helper()
-	var secrets []string
-	for _, name := range []string{"asc-key", "mos-token", "play-service-account"} {
-		secrets = append(secrets, secretPieces(in[name])...)
-	}
-	var visible []string
-	for _, line := range strings.Split(r.stdout, "\n") {
-		if !strings.HasPrefix(line, "::add-mask::") {
-			visible = append(visible, line)
-		}
-	}
-	for _, out := range r.outputs {
-		visible = append(visible, out)
-	}
-	visible = append(visible, r.summary)
-	text := strings.Join(visible, "\n")
-	for _, s := range secrets {
-		if strings.Contains(text, s) {
-			t.Errorf("secret-derived text %.12q… appears in the log, outputs or summary", s)
-		}
-	}
-}
-
-// secretPieces returns the raw value's lines and, for PEM keys, the body
-// lines and the DER in base64.
-func secretPieces(raw string) []string {
-	var out []string
-	for _, line := range strings.Split(raw, "\n") {
-		line = strings.TrimSpace(line)
-		if len(line) >= 16 && !strings.HasPrefix(line, "-----") {
-			out = append(out, line)
-		}
-	}
-	if block, _ := pem.Decode([]byte(raw)); block != nil {
-		out = append(out, base64.StdEncoding.EncodeToString(block.Bytes)[:40])
-		if k, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
-			if ec, ok := k.(*ecdsa.PrivateKey); ok {
-				if sec1, err := x509.MarshalECPrivateKey(ec); err == nil {
-					out = append(out, base64.StdEncoding.EncodeToString(sec1)[:40])
-				}
-			}
-		}
-	}
-	if len(raw) >= 16 && !strings.Contains(raw, "\n") {
-		out = append(out, raw)
-	}
-	return out
-}
 
 func TestSyncUploadsOnlyWhatChanged(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
 	w.preload(t, "news", 120)
 
-	first := run(t, w.workspace, w.inputs(nil))
+	first := w.run(t, w.inputs(nil))
 	if first.err != nil {
 		t.Fatalf("first run failed: %v\n%s", first.err, first.stdout)
 	}
@@ -282,7 +39,7 @@ func TestSyncUploadsOnlyWhatChanged(t *testing.T) {
 			t.Errorf("output %s = %q, want %q", name, got, want)
 		}
 	}
-	if got := first.annotations("notice"); len(got) != 1 || !strings.Contains(got[0], oldKeyID) {
+	if got := titles(first, "notice"); len(got) != 1 || !strings.Contains(got[0], oldKeyID) {
 		t.Errorf("notices = %q, want one naming the replaced key %s", got, oldKeyID)
 	}
 	if n := w.asc.Requests(); n != 1 {
@@ -300,7 +57,7 @@ func TestSyncUploadsOnlyWhatChanged(t *testing.T) {
 
 	// The same key in another encoding: nothing changes, nothing is written.
 	puts := w.portal.Faults().RequestsTo("PUT", "/")
-	second := run(t, w.workspace, w.inputs(map[string]string{"asc-key": base64.StdEncoding.EncodeToString([]byte(w.keyPEM))}))
+	second := w.run(t, w.inputs(map[string]string{"asc-key": base64.StdEncoding.EncodeToString([]byte(w.keyPEM))}))
 	if second.err != nil {
 		t.Fatalf("second run failed: %v\n%s", second.err, second.stdout)
 	}
@@ -325,7 +82,7 @@ func TestSummaryGolden(t *testing.T) {
 	w.portal.Faults().Add(fault.Fault{Kind: fault.Status, Status: 403, Method: "GET", PathPrefix: "/api/v1/projects/acme/apps/sports/",
 		Body: `{"error":{"code":"forbidden","message":"token has no access to app sports"}}`})
 
-	r := run(t, w.workspace, w.inputs(map[string]string{"asc-bundle-ids": "com.acme.weather, com.acme.news"}))
+	r := w.run(t, w.inputs(map[string]string{"asc-bundle-ids": "com.acme.weather, com.acme.news"}))
 	if !errors.Is(r.err, action.ErrFailed) {
 		t.Fatalf("run error = %v, want ErrFailed for the forbidden app", r.err)
 	}
@@ -351,9 +108,8 @@ func golden(t testing.TB, name, got string) {
 
 func TestRejectedBeforeAnyRequest(t *testing.T) {
 	t.Parallel()
-	w := setup(t)
-	w.preload(t, "news", 10)
-	_, sec1 := sec1PEM(t, w.key)
+	key, keyPEM := readKey(t, "AuthKey_TESTKEY001.p8")
+	_, sec1 := sec1PEM(t, key)
 
 	cases := []struct {
 		name      string
@@ -367,7 +123,7 @@ func TestRejectedBeforeAnyRequest(t *testing.T) {
 		wantOneError bool
 	}{
 		{name: "empty key", in: map[string]string{"asc-key": ""}, wantTitle: "Invalid input asc-key", wantMsg: "forks", inputsRefused: true},
-		{name: "truncated key", in: map[string]string{"asc-key": w.keyPEM[:len(w.keyPEM)/2]}, wantMsg: "asc-key"},
+		{name: "truncated key", in: map[string]string{"asc-key": keyPEM[:len(keyPEM)/2]}, wantMsg: "asc-key"},
 		{name: "key id wrong shape", in: map[string]string{"asc-key-id": "abc"}, wantMsg: "abc"},
 		{name: "issuer id is a team id", in: map[string]string{"asc-issuer-id": "A1B2C3D4E5"}, wantMsg: "Team ID"},
 		{name: "no issuer id", in: map[string]string{"asc-issuer-id": ""}, wantMsg: "team keys"},
@@ -384,17 +140,18 @@ func TestRejectedBeforeAnyRequest(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			// Not parallel: the request counters of the shared world are read.
-			before := w.asc.Faults().Requests() + w.portal.Faults().Requests()
-			r := run(t, w.workspace, w.inputs(tc.in))
+			t.Parallel()
+			w := setup(t)
+			w.preload(t, "news", 10)
+			r := w.run(t, w.inputs(tc.in))
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed", r.err)
 			}
-			titles := r.annotations("error")
+			titles := titles(r, "error")
 			if len(titles) == 0 {
 				t.Fatalf("no ::error annotation with a title in:\n%s", r.stdout)
 			}
-			if tc.wantTitle != "" && !contains(titles, tc.wantTitle) {
+			if tc.wantTitle != "" && !slices.Contains(titles, tc.wantTitle) {
 				t.Errorf("error titles %q do not include %q", titles, tc.wantTitle)
 			}
 			if tc.wantOneError && len(titles) != 1 {
@@ -403,7 +160,7 @@ func TestRejectedBeforeAnyRequest(t *testing.T) {
 			if tc.wantMsg != "" && !strings.Contains(r.stdout, tc.wantMsg) {
 				t.Errorf("log does not mention %q:\n%s", tc.wantMsg, r.stdout)
 			}
-			if n := w.asc.Faults().Requests() + w.portal.Faults().Requests() - before; n != 0 {
+			if n := w.asc.Faults().Requests() + w.portal.Faults().Requests() + w.google.Faults().Requests(); n != 0 {
 				t.Errorf("%d requests were sent; inputs must be refused before the first request", n)
 			}
 			if r.outputs["valid"] != "false" || r.outputs["uploaded"] != "false" {
@@ -430,15 +187,6 @@ func sec1PEM(t testing.TB, k *ecdsa.PrivateKey) ([]byte, string) {
 		t.Fatal(err)
 	}
 	return der, string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func TestStoreRejectionLeavesPortalUntouched(t *testing.T) {
@@ -535,15 +283,15 @@ func TestStoreRejectionLeavesPortalUntouched(t *testing.T) {
 			if tc.prepare != nil {
 				tc.prepare(w)
 			}
-			r := run(t, w.workspace, w.inputs(mergeMode(tc.in, "force")))
-			if errs := r.annotations("error"); len(errs) != 1 {
+			r := w.run(t, w.inputs(mergeMode(tc.in, "force")))
+			if errs := titles(r, "error"); len(errs) != 1 {
 				t.Errorf("error annotations %q, want exactly one", errs)
 			}
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed", r.err)
 			}
-			if tc.wantTitle != "" && !contains(r.annotations("error"), tc.wantTitle) {
-				t.Errorf("error titles %q do not include %q", r.annotations("error"), tc.wantTitle)
+			if tc.wantTitle != "" && !slices.Contains(titles(r, "error"), tc.wantTitle) {
+				t.Errorf("error titles %q do not include %q", titles(r, "error"), tc.wantTitle)
 			}
 			for _, s := range tc.wantInLog {
 				if !strings.Contains(r.stdout, s) {
@@ -600,7 +348,7 @@ func TestCheckMode(t *testing.T) {
 		t.Parallel()
 		w := setup(t)
 		w.preload(t, "news", 10)
-		r := run(t, w.workspace, w.inputs(map[string]string{"mode": "check"}))
+		r := w.run(t, w.inputs(map[string]string{"mode": "check"}))
 		if !errors.Is(r.err, action.ErrFailed) {
 			t.Fatalf("error = %v, want ErrFailed for drift", r.err)
 		}
@@ -618,7 +366,7 @@ func TestCheckMode(t *testing.T) {
 	t.Run("without mos inputs only App Store Connect is asked", func(t *testing.T) {
 		t.Parallel()
 		w := setup(t)
-		r := run(t, w.workspace, w.inputs(map[string]string{"mode": "check", "mos-url": "", "mos-token": "", "mos-project": "", "mos-apps": ""}))
+		r := w.run(t, w.inputs(map[string]string{"mode": "check", "mos-url": "", "mos-token": "", "mos-project": "", "mos-apps": ""}))
 		if r.err != nil {
 			t.Fatalf("error = %v\n%s", r.err, r.stdout)
 		}
@@ -630,19 +378,19 @@ func TestCheckMode(t *testing.T) {
 	t.Run("age policy fails an old key in check mode", func(t *testing.T) {
 		t.Parallel()
 		w := setup(t)
-		r := run(t, w.workspace, w.inputs(map[string]string{"asc-key": w.oldPEM, "asc-key-id": oldKeyID, "mos-apps": "news", "mode": "check", "max-key-age": "90d"}))
+		r := w.run(t, w.inputs(map[string]string{"asc-key": w.oldPEM, "asc-key-id": oldKeyID, "mos-apps": "news", "mode": "check", "max-key-age": "90d"}))
 		// news does not hold the old key yet: preload it.
 		_ = r
 		w.preload(t, "news", 120)
-		r = run(t, w.workspace, w.inputs(map[string]string{"asc-key": w.oldPEM, "asc-key-id": oldKeyID, "mos-apps": "news", "mode": "check", "max-key-age": "90d"}))
+		r = w.run(t, w.inputs(map[string]string{"asc-key": w.oldPEM, "asc-key-id": oldKeyID, "mos-apps": "news", "mode": "check", "max-key-age": "90d"}))
 		if !errors.Is(r.err, action.ErrFailed) {
 			t.Fatalf("error = %v, want ErrFailed for a 120-day-old key", r.err)
 		}
 		if r.outputs["asc-key-age-days"] != "120" {
 			t.Errorf("asc-key-age-days = %q, want 120", r.outputs["asc-key-age-days"])
 		}
-		if !contains(r.annotations("error"), "App Store Connect key is too old") {
-			t.Errorf("errors %q lack the age error", r.annotations("error"))
+		if !slices.Contains(titles(r, "error"), "App Store Connect key is too old") {
+			t.Errorf("errors %q lack the age error", titles(r, "error"))
 		}
 	})
 }
@@ -654,7 +402,7 @@ func TestKeyFile(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r := run(t, w.workspace, w.inputs(map[string]string{"asc-key": "", "asc-key-id": "", "asc-key-file": "AuthKey_TESTKEY001.p8"}))
+	r := w.run(t, w.inputs(map[string]string{"asc-key": "", "asc-key-id": "", "asc-key-file": "AuthKey_TESTKEY001.p8"}))
 	if r.err != nil {
 		t.Fatalf("error = %v\n%s", r.err, r.stdout)
 	}
@@ -662,7 +410,7 @@ func TestKeyFile(t *testing.T) {
 		t.Errorf("asc-key-id = %q, want %s from the file name", r.outputs["asc-key-id"], keyID)
 	}
 
-	r = run(t, w.workspace, w.inputs(map[string]string{"asc-key": "", "asc-key-id": oldKeyID, "asc-key-file": "AuthKey_TESTKEY001.p8"}))
+	r = w.run(t, w.inputs(map[string]string{"asc-key": "", "asc-key-id": oldKeyID, "asc-key-file": "AuthKey_TESTKEY001.p8"}))
 	if !errors.Is(r.err, action.ErrFailed) || !strings.Contains(r.stdout, "AuthKey_TESTKEY001.p8") {
 		t.Errorf("a Key ID that disagrees with the file name must fail naming the file; got %v\n%s", r.err, r.stdout)
 	}
@@ -672,25 +420,19 @@ func TestUnwritableOutputsStopBeforeAnyRequest(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
 
-	env := map[string]string{
-		"GITHUB_OUTPUT":       filepath.Join(t.TempDir(), "missing-dir", "output"),
-		"GITHUB_STEP_SUMMARY": filepath.Join(t.TempDir(), "summary"),
-	}
-	for k, v := range w.inputs(nil) {
-		env["INPUT_"+strings.ToUpper(k)] = v
-	}
-	var stdout bytes.Buffer
-	err := action.Run(t.Context(), action.Deps{Getenv: func(k string) string { return env[k] }, Stdout: &stdout,
-		RetryWaitMin: retryWaitMin, RetryWaitMax: retryWaitMax})
+	r := w.run(t, w.inputs(nil), withNow(time.Now), withEnv(map[string]string{
+		"GITHUB_OUTPUT": filepath.Join(t.TempDir(), "missing-dir", "output"), "GITHUB_WORKSPACE": "",
+	}))
+	err, stdout := r.err, r.stdout
 	if !errors.Is(err, action.ErrFailed) {
 		t.Fatalf("error = %v, want ErrFailed", err)
 	}
-	if !strings.Contains(stdout.String(), "::error title=Cannot write the step's outputs::GITHUB_OUTPUT (") ||
-		!strings.Contains(stdout.String(), ") is missing") {
-		t.Errorf("want an annotation saying the output file is missing:\n%s", stdout.String())
+	if !strings.Contains(stdout, "::error title=Cannot write the step's outputs::GITHUB_OUTPUT (") ||
+		!strings.Contains(stdout, ") is missing") {
+		t.Errorf("want an annotation saying the output file is missing:\n%s", stdout)
 	}
-	if strings.Contains(stdout.String(), "USER") {
-		t.Errorf("a missing file is not the image's USER:\n%s", stdout.String())
+	if strings.Contains(stdout, "USER") {
+		t.Errorf("a missing file is not the image's USER:\n%s", stdout)
 	}
 	if n := w.asc.Faults().Requests() + w.portal.Faults().Requests(); n != 0 {
 		t.Errorf("%d requests were sent by a step that cannot report", n)
@@ -704,7 +446,7 @@ func TestRetryLinesNameTheRequest(t *testing.T) {
 	w := setup(t)
 	w.asc.Faults().Add(fault.Fault{Kind: fault.Status, Status: 503, Times: 1})
 	w.portal.Faults().Add(fault.Fault{Kind: fault.Status, Status: 503, Times: 1, Method: "GET", PathPrefix: "/api/v1/projects/acme/apps/weather/"})
-	r := run(t, w.workspace, w.inputs(nil))
+	r := w.run(t, w.inputs(nil))
 	if r.err != nil {
 		t.Fatalf("error = %v\n%s", r.err, r.stdout)
 	}
@@ -739,7 +481,7 @@ func TestHeader(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r := run(t, w.workspace, w.inputs(tc.in))
+			r := w.run(t, w.inputs(tc.in))
 			want := "mos publisher-keys " + version.Version() + tc.want
 			if got := regexp.MustCompile(`(?m)^mos publisher-keys .*$`).FindString(r.stdout); got != want {
 				t.Errorf("header %q, want %q\n%s", got, want, r.stdout)

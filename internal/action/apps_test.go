@@ -46,7 +46,7 @@ func TestAllAppsTwoTeams(t *testing.T) {
 	agencyRecords(t, w)
 	w.preload(t, "sports", 10) // team B's key, held by B's app
 
-	r := run(t, w.workspace, w.inputs(map[string]string{"mos-apps": "*"}))
+	r := w.run(t, w.inputs(map[string]string{"mos-apps": "*"}))
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.stdout)
 	}
@@ -58,7 +58,7 @@ func TestAllAppsTwoTeams(t *testing.T) {
 	if diff := cmp.Diff(want, r.results(t)); diff != "" {
 		t.Errorf("results (-want +got):\n%s\nlog:\n%s", diff, r.stdout)
 	}
-	if got := r.annotations("error"); len(got) != 0 {
+	if got := titles(r, "error"); len(got) != 0 {
 		t.Errorf("error annotations %q, want none", got)
 	}
 	if n := w.asc.Requests(); n != 1 {
@@ -87,7 +87,7 @@ func TestNamedAppNotVisible(t *testing.T) {
 	w := setup(t)
 	agencyRecords(t, w)
 
-	r := run(t, w.workspace, w.inputs(nil))
+	r := w.run(t, w.inputs(nil))
 	if !errors.Is(r.err, action.ErrFailed) {
 		t.Fatalf("error = %v, want ErrFailed", r.err)
 	}
@@ -95,7 +95,7 @@ func TestNamedAppNotVisible(t *testing.T) {
 	if diff := cmp.Diff(map[string]string{"ios/weather": "uploaded", "ios/news": "uploaded", "ios/sports": "failed"}, got); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"App not visible to the App Store Connect key"}, r.annotations("error")); diff != "" {
+	if diff := cmp.Diff([]string{"App not visible to the App Store Connect key"}, titles(r, "error")); diff != "" {
 		t.Errorf("error titles (-want +got):\n%s\n%s", diff, r.stdout)
 	}
 	for _, s := range []string{"app sports (ios): app sports is bundle ID com.other.sports in mos.portal", "key TESTKEY001", "Issuer ID " + issuer} {
@@ -135,7 +135,7 @@ func TestNamedAppRecordProvesTheKey(t *testing.T) {
 	// Team B's key: another owner and another fingerprint.
 	w.portal.SetIOSKey(project, "news", portalstandin.IOSRecord{KeyID: oldKeyID, IssuerID: issuerB, Fingerprint: fp, PrivateKey: w.oldPEM})
 
-	r := run(t, w.workspace, w.inputs(map[string]string{"mos-apps": "news"}))
+	r := w.run(t, w.inputs(map[string]string{"mos-apps": "news"}))
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.stdout)
 	}
@@ -152,7 +152,7 @@ func TestNoAppRecords(t *testing.T) {
 		t.Parallel()
 		w := setup(t)
 		w.portal.SetNoAppRecords(true)
-		r := run(t, w.workspace, w.inputs(nil))
+		r := w.run(t, w.inputs(nil))
 		if r.err != nil {
 			t.Fatalf("run failed: %v\n%s", r.err, r.stdout)
 		}
@@ -168,11 +168,11 @@ func TestNoAppRecords(t *testing.T) {
 		t.Parallel()
 		w := setup(t)
 		w.portal.SetNoAppRecords(true)
-		r := run(t, w.workspace, w.inputs(map[string]string{"mos-apps": "*"}))
+		r := w.run(t, w.inputs(map[string]string{"mos-apps": "*"}))
 		if !errors.Is(r.err, action.ErrFailed) {
 			t.Fatalf("error = %v, want ErrFailed", r.err)
 		}
-		if diff := cmp.Diff([]string{"mos.portal keeps no app records"}, r.annotations("error")); diff != "" {
+		if diff := cmp.Diff([]string{"mos.portal keeps no app records"}, titles(r, "error")); diff != "" {
 			t.Errorf("error titles (-want +got):\n%s", diff)
 		}
 		if n := keyRequests(w, ""); n != 0 {
@@ -202,11 +202,11 @@ func TestAppRecordsUnreadable(t *testing.T) {
 			if allApps {
 				in["mos-apps"] = "*"
 			}
-			r := run(t, w.workspace, in)
+			r := w.run(t, in)
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed", r.err)
 			}
-			if diff := cmp.Diff([]string{"mos.portal rejected the token"}, r.annotations("error")); diff != "" {
+			if diff := cmp.Diff([]string{"mos.portal rejected the token"}, titles(r, "error")); diff != "" {
 				t.Errorf("error titles (-want +got):\n%s\n%s", diff, r.stdout)
 			}
 			if n := keyRequests(w, ""); n != 0 {
@@ -243,11 +243,11 @@ func TestAppRecordsUnreadable(t *testing.T) {
 func TestAllAppsMixedWithNames(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
-	r := run(t, w.workspace, w.inputs(map[string]string{"mos-apps": "*\nweather"}))
+	r := w.run(t, w.inputs(map[string]string{"mos-apps": "*\nweather"}))
 	if !errors.Is(r.err, action.ErrFailed) {
 		t.Fatalf("error = %v, want ErrFailed", r.err)
 	}
-	if diff := cmp.Diff([]string{"Invalid input mos-apps"}, r.annotations("error")); diff != "" {
+	if diff := cmp.Diff([]string{"Invalid input mos-apps"}, titles(r, "error")); diff != "" {
 		t.Errorf("error titles (-want +got):\n%s", diff)
 	}
 	if n := w.asc.Requests() + w.portal.Faults().Requests(); n != 0 {
@@ -260,13 +260,13 @@ func TestAllAppsMixedWithNames(t *testing.T) {
 // another service account's app, skipped.
 func TestAllAppsPlay(t *testing.T) {
 	t.Parallel()
-	p := setupPlay(t)
+	p := setup(t)
 	p.google.AddPackage("com.other.news") // no access for the key's service account
 	p.portal.SetAppRecord(project, portalstandin.AppRecord{ID: "weather", PackageName: pkgWeather})
 	p.portal.SetAppRecord(project, portalstandin.AppRecord{ID: "news", PackageName: "com.other.news"})
 	p.portal.SetAppRecord(project, portalstandin.AppRecord{ID: "sports", BundleID: bundleOther})
 
-	r := p.runPlay(t, p.playInputs(map[string]string{"mos-apps": "*", "play-package-names": "", "play-check": "edit"}))
+	r := p.run(t, p.playInputs(map[string]string{"mos-apps": "*", "play-package-names": "", "play-check": "edit"}))
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.stdout)
 	}
@@ -288,11 +288,11 @@ func TestAllAppsNoneVisible(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
 	w.portal.SetAppRecord(project, portalstandin.AppRecord{ID: "sports", BundleID: bundleOther})
-	r := run(t, w.workspace, w.inputs(map[string]string{"mos-apps": "*"}))
+	r := w.run(t, w.inputs(map[string]string{"mos-apps": "*"}))
 	if r.err != nil {
 		t.Fatalf("run failed: %v\n%s", r.err, r.stdout)
 	}
-	if diff := cmp.Diff([]string{"No app of the project visible to the App Store Connect key"}, r.annotations("warning")); diff != "" {
+	if diff := cmp.Diff([]string{"No app of the project visible to the App Store Connect key"}, titles(r, "warning")); diff != "" {
 		t.Errorf("warnings (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(map[string]string{"ios/sports": "skipped"}, r.statuses(t)); diff != "" {
@@ -305,19 +305,19 @@ func TestAllAppsNoneVisible(t *testing.T) {
 // stays true.
 func TestNamedPackageNotVisible(t *testing.T) {
 	t.Parallel()
-	p := setupPlay(t)
+	p := setup(t)
 	p.google.AddPackage("com.other.news")
 	p.portal.SetAppRecord(project, portalstandin.AppRecord{ID: "weather", PackageName: pkgWeather})
 	p.portal.SetAppRecord(project, portalstandin.AppRecord{ID: "news", PackageName: "com.other.news"})
 
-	r := p.runPlay(t, p.playInputs(map[string]string{"mos-apps": "weather,news", "play-package-names": ""}))
+	r := p.run(t, p.playInputs(map[string]string{"mos-apps": "weather,news", "play-package-names": ""}))
 	if !errors.Is(r.err, action.ErrFailed) {
 		t.Fatalf("error = %v, want ErrFailed", r.err)
 	}
 	if diff := cmp.Diff(map[string]string{"android/weather": "uploaded", "android/news": "failed"}, r.statuses(t)); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"App not visible to the Google Play key"}, r.annotations("error")); diff != "" {
+	if diff := cmp.Diff([]string{"App not visible to the Google Play key"}, titles(r, "error")); diff != "" {
 		t.Errorf("error titles (-want +got):\n%s\n%s", diff, r.stdout)
 	}
 	if !strings.Contains(r.stdout, "which Google Play service account "+playEmail) {
@@ -342,11 +342,11 @@ func TestAppRecordsUnreadableKeyFailed(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
 	w.asc.RevokeKey(keyID)
-	r := run(t, w.workspace, w.inputs(map[string]string{"mos-token": "mos_wrong_token_00000000"}))
+	r := w.run(t, w.inputs(map[string]string{"mos-token": "mos_wrong_token_00000000"}))
 	if !errors.Is(r.err, action.ErrFailed) {
 		t.Fatalf("error = %v, want ErrFailed", r.err)
 	}
-	titles := r.annotations("error")
+	titles := titles(r, "error")
 	if len(titles) != 2 || !slices.Contains(titles, "mos.portal rejected the token") {
 		t.Errorf("error titles %q, want the key's and the token's, once each\n%s", titles, r.stdout)
 	}

@@ -32,7 +32,7 @@ func BenchmarkSync24Apps(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		before := w.asc.Requests()
-		r := run(b, w.workspace, in)
+		r := w.run(b, in)
 		if r.err != nil {
 			b.Fatalf("run failed: %v\n%s", r.err, r.stdout)
 		}
@@ -82,7 +82,7 @@ func BenchmarkAllApps500(b *testing.B) {
 	for b.Loop() {
 		before := w.asc.Requests()
 		start := time.Now()
-		r := run(b, w.workspace, in)
+		r := w.run(b, in)
 		wall += time.Since(start)
 		if r.err != nil {
 			b.Fatalf("run failed: %v\n%s", r.err, r.stdout)

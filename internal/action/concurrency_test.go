@@ -1,15 +1,12 @@
 package action_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -83,64 +80,6 @@ func (b *doneBody) Close() error {
 	return b.ReadCloser.Close()
 }
 
-// runVia is run with the run's HTTP going through rt (nil: the default). It
-// reports problems with Errorf only, so it may be called from any goroutine.
-func runVia(t *testing.T, workspace string, in map[string]string, rt http.RoundTripper) result {
-	t.Helper()
-	r, _ := runTimed(t, workspace, in, rt)
-	return r
-}
-
-// runTimed is runVia that also returns how long the run took from its first
-// line of log, printed just before the run's deadline is set, to its end:
-// the part of the run that the timeout input bounds. (Before it, the inputs
-// are read and the keys parsed and masked, locally.)
-func runTimed(t *testing.T, workspace string, in map[string]string, rt http.RoundTripper) (result, time.Duration) {
-	t.Helper()
-	dir := t.TempDir()
-	env := map[string]string{
-		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
-		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
-		"GITHUB_WORKSPACE":    workspace,
-	}
-	for k, v := range in {
-		env["INPUT_"+strings.ToUpper(k)] = v
-	}
-	stdout := &firstLogLine{}
-	err := action.Run(t.Context(), action.Deps{
-		Getenv:       func(k string) string { return env[k] },
-		Stdout:       stdout,
-		Now:          func() time.Time { return fixedNow },
-		Transport:    rt,
-		RetryWaitMin: retryWaitMin,
-		RetryWaitMax: retryWaitMax,
-	})
-	elapsed := time.Since(stdout.at)
-	outputs, rerr := action.ReadOutputFile(env["GITHUB_OUTPUT"])
-	if rerr != nil {
-		t.Errorf("reading the outputs: %v", rerr)
-	}
-	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
-	res := result{err: err, stdout: stdout.String(), outputs: outputs, summary: string(summary)}
-	assertNoLeak(t, res, in)
-	return res, elapsed
-}
-
-// firstLogLine is the job log of a run, noting when its first line other
-// than an ::add-mask:: command was written. The action writes each line
-// with one Write, one at a time.
-type firstLogLine struct {
-	bytes.Buffer
-	at time.Time
-}
-
-func (l *firstLogLine) Write(p []byte) (int, error) {
-	if l.at.IsZero() && !bytes.HasPrefix(p, []byte("::add-mask::")) {
-		l.at = time.Now()
-	}
-	return l.Buffer.Write(p)
-}
-
 // newKeyRecord is what mos.portal holds once the harness key was uploaded.
 func newKeyRecord(t *testing.T, w *world) portalstandin.IOSRecord {
 	t.Helper()
@@ -209,7 +148,7 @@ func TestManyAppsMixedOutcomes(t *testing.T) {
 	before := snapshotPortal(w.portal, names)
 
 	wire := newWireLog(t)
-	r := runVia(t, w.workspace, w.inputs(map[string]string{"mos-apps": strings.Join(names, "\n")}), wire)
+	r := w.run(t, w.inputs(map[string]string{"mos-apps": strings.Join(names, "\n")}), via(wire))
 	if !errors.Is(r.err, action.ErrFailed) {
 		t.Fatalf("run error = %v, want ErrFailed", r.err)
 	}
@@ -237,8 +176,8 @@ func TestManyAppsMixedOutcomes(t *testing.T) {
 	}
 
 	var titles []string
-	var notices []errorNote
-	for _, note := range errorNotes(r.stdout) {
+	var notices []annotation
+	for _, note := range annotationsOf(r.stdout) {
 		switch note.level {
 		case "error":
 			titles = append(titles, note.title)
@@ -298,8 +237,8 @@ func twoRuns(t *testing.T, w *world, inA, inB map[string]string) (ra, rb result,
 	wa, wb = newWireLog(t), newWireLog(t)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() { <-start; ra = runVia(t, w.workspace, inA, wa) })
-	wg.Go(func() { <-start; rb = runVia(t, w.workspace, inB, wb) })
+	wg.Go(func() { <-start; ra = w.run(t, inA, via(wa)) })
+	wg.Go(func() { <-start; rb = w.run(t, inB, via(wb)) })
 	close(start)
 	wg.Wait()
 	return ra, rb, wa, wb
@@ -477,7 +416,7 @@ func TestStoresAreIndependent(t *testing.T) {
 		},
 		{
 			name:       "Google refuses the key, Apple is synced",
-			prepare:    func(fw *faultWorld) { fw.google.DeleteKey(faultPlayEmail, faultPlayKeyID) },
+			prepare:    func(fw *faultWorld) { fw.google.DeleteKey(playEmail, playKeyID) },
 			wantStatus: mergeStatuses(iosUploaded, androidFailed), valid: "true", pValid: "false",
 			wantTitles: []string{"Play key deleted or rotated"},
 		},
@@ -486,7 +425,7 @@ func TestStoresAreIndependent(t *testing.T) {
 			prepare: func(fw *faultWorld) {
 				fw.asc.Faults().Add(fault.Fault{Kind: fault.Hang})
 			},
-			timeout:    "1s",
+			timeout:    "500ms",
 			wantStatus: mergeStatuses(iosFailed, androidUploaded), valid: "false", pValid: "true",
 			wantTitles: []string{"Could not reach App Store Connect", "Timed out"},
 		},
@@ -516,7 +455,7 @@ func TestStoresAreIndependent(t *testing.T) {
 			maps.Copy(in, fw.playInputs(t, fw.googleURL+"/token"))
 			before := snapshotPortal(fw.portal, apps)
 
-			r := run(t, fw.workspace, in)
+			r := fw.run(t, in)
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Errorf("run error = %v, want ErrFailed", r.err)
 			}
@@ -527,7 +466,7 @@ func TestStoresAreIndependent(t *testing.T) {
 				t.Errorf("valid=%q play-valid=%q uploaded=%q, want %s, %s and true", r.outputs["valid"], r.outputs["play-valid"], r.outputs["uploaded"], tc.valid, tc.pValid)
 			}
 			var titles []string
-			for _, note := range errorNotes(r.stdout) {
+			for _, note := range annotationsOf(r.stdout) {
 				if note.level == "error" {
 					titles = append(titles, note.title)
 				}

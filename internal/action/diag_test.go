@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -54,7 +51,7 @@ func TestRunWideFailureOnce(t *testing.T) {
 
 	cases := []struct {
 		name   string
-		in     func(p *playWorld) map[string]string
+		in     func(p *world) map[string]string
 		title  string
 		says   []string // in the one annotation
 		row    string   // every row's error
@@ -62,7 +59,7 @@ func TestRunWideFailureOnce(t *testing.T) {
 	}{
 		{
 			name: "a wrong mos-token, 24 apps",
-			in: func(p *playWorld) map[string]string {
+			in: func(p *world) map[string]string {
 				return p.inputs(map[string]string{"mos-token": "mos_wrong_token_0a1b2c3d"})
 			},
 			title: "mos.portal rejected the token",
@@ -71,7 +68,7 @@ func TestRunWideFailureOnce(t *testing.T) {
 		},
 		{
 			name: "a wrong mos-token, 24 apps of both stores",
-			in: func(p *playWorld) map[string]string {
+			in: func(p *world) map[string]string {
 				return p.bothInputs(map[string]string{"mos-token": "mos_wrong_token_0a1b2c3d"})
 			},
 			title: "mos.portal rejected the token",
@@ -80,14 +77,14 @@ func TestRunWideFailureOnce(t *testing.T) {
 		},
 		{
 			name:  "a misspelled mos-project",
-			in:    func(p *playWorld) map[string]string { return p.inputs(map[string]string{"mos-project": "acmee"}) },
+			in:    func(p *world) map[string]string { return p.inputs(map[string]string{"mos-project": "acmee"}) },
 			title: "mos.portal token lacks access",
 			says:  []string{`the mos-token has no access to project "acmee" in mos.portal, or the project name is misspelled`, "Check mos-project", "Apps affected (24)"},
 			row:   `the mos-token has no access to project "acmee" in mos.portal, or the project name is misspelled (403 forbidden: token has no access to this project).`, stores: 1,
 		},
 		{
 			name:  "a mos-url that points at another service",
-			in:    func(p *playWorld) map[string]string { return p.inputs(map[string]string{"mos-url": otherService.URL}) },
+			in:    func(p *world) map[string]string { return p.inputs(map[string]string{"mos-url": otherService.URL}) },
 			title: "mos-url is not mos.portal's API",
 			says:  []string{"mos-url (host " + otherHost + ") probably does not point at mos.portal's API", "Set mos-url to the portal's base URL", "Apps affected (24)"},
 			row: "mos-url (host " + otherHost + `) probably does not point at mos.portal's API: it answered 404 Not Found without contract v1's error body ` +
@@ -97,19 +94,19 @@ func TestRunWideFailureOnce(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p := setupPlay(t)
+			p := setup(t)
 			for _, app := range names {
 				p.portal.AddApp(project, app)
 			}
 			in := tc.in(p)
 			in["mos-apps"] = strings.Join(names, "\n")
 
-			r := run(t, p.workspace, in)
+			r := p.run(t, in)
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed\n%s", r.err, r.stdout)
 			}
 			var errs []annotation
-			for _, a := range annotationsOf(r) {
+			for _, a := range annotationsOf(r.stdout) {
 				if a.level == "error" {
 					errs = append(errs, a)
 				}
@@ -174,7 +171,7 @@ func TestMoreCausesThanGitHubShows(t *testing.T) {
 						Body: fmt.Sprintf(`{"error":{"code":"teapot","message":"quirk number %d"}}`, i)})
 				}
 			}
-			r := run(t, w.workspace, w.inputs(map[string]string{"mos-apps": strings.Join(names, "\n")}))
+			r := w.run(t, w.inputs(map[string]string{"mos-apps": strings.Join(names, "\n")}))
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed", r.err)
 			}
@@ -230,7 +227,7 @@ func TestDriftRows(t *testing.T) {
 	theirs.IssuerID = otherIssuer
 	w.portal.SetIOSKey(project, "shop", theirs)
 
-	r := run(t, w.workspace, w.inputs(map[string]string{"mode": "check", "mos-apps": "weather\nnews\nsports\nmaps\nshop"}))
+	r := w.run(t, w.inputs(map[string]string{"mode": "check", "mos-apps": "weather\nnews\nsports\nmaps\nshop"}))
 	if !errors.Is(r.err, action.ErrFailed) {
 		t.Fatalf("error = %v, want ErrFailed for drift", r.err)
 	}
@@ -261,7 +258,7 @@ func TestDriftRows(t *testing.T) {
 	}
 	// news and sports drift to the same key: one cause, one annotation.
 	var drift []string
-	for _, a := range annotationsOf(r) {
+	for _, a := range annotationsOf(r.stdout) {
 		if a.level == "error" && a.title == "App Store Connect key drift in mos.portal" {
 			drift = append(drift, a.msg)
 		}
@@ -334,10 +331,6 @@ func TestSummaryHeadline(t *testing.T) {
 			if tc.prepare != nil {
 				tc.prepare(t, w)
 			}
-			env := map[string]string{"GITHUB_STEP_SUMMARY": filepath.Join(t.TempDir(), "summary"), "GITHUB_WORKSPACE": w.workspace}
-			for k, v := range w.inputs(tc.extra) {
-				env["INPUT_"+strings.ToUpper(k)] = v
-			}
 			// The first reading is the start; every later one is 1.2 s on.
 			var started atomic.Bool
 			now := func() time.Time {
@@ -346,11 +339,7 @@ func TestSummaryHeadline(t *testing.T) {
 				}
 				return fixedNow
 			}
-			_ = action.Run(t.Context(), action.Deps{Getenv: func(k string) string { return env[k] }, Stdout: io.Discard, Now: now})
-			summary, err := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
-			if err != nil {
-				t.Fatal(err)
-			}
+			summary := w.run(t, w.inputs(tc.extra), withNow(now), withEnv(map[string]string{"GITHUB_OUTPUT": ""})).summary
 			if want := "## mos. publisher keys\n\n" + tc.want + "\n\n"; !strings.HasPrefix(string(summary), want) {
 				t.Errorf("the summary opens\n%.120s\nwant\n%s", summary, want)
 			}

@@ -2,7 +2,6 @@ package action_test
 
 import (
 	"crypto/ecdsa"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
@@ -16,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,35 +42,20 @@ import (
 const closedPort = "{closed port}"
 
 // wallMargin is what a run may take beyond its timeout input (measured from
-// the run's first line of log, see runTimed): winding down and writing the
+// the run's first line of log, see result.elapsed): winding down and writing the
 // report after the deadline, on a loaded machine under -race. Without the
 // deadline the slow rows would run into the 30 s attempt timeout.
 const wallMargin = 2 * time.Second
 
-// Google identity of the fault worlds.
-const (
-	faultPlayEmail = "keys@acme-faults.iam.gserviceaccount.com"
-	faultPlayKeyID = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432"
-	faultPlayOldID = "00112233445566778899aabbccddeeff00112233"
-	faultPlayPkg   = "com.acme.weather"
-)
+// faultPlayOldID is the key ID of the older Play key a fault world's apps
+// hold (a record only: Google does not know it).
+const faultPlayOldID = "00112233445566778899aabbccddeeff00112233"
 
-// faultPlayKey is a throwaway service-account key, made once per binary.
-var faultPlayKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
-
-// faultWorld is the harness's world plus, for Play rows, a Google stand-in,
-// and a server standing for "another host" that redirects point to.
+// faultWorld is the harness's world plus a server standing for "another
+// host" that redirects point to.
 type faultWorld struct {
 	*world
-	platform  string // the key under test: portalstandin.IOS or portalstandin.Android
-	google    *googlestandin.Server
-	googleURL string
+	platform  string       // the key under test: portalstandin.IOS or portalstandin.Android
 	elsewhere atomic.Int64 // requests that reached the other host
 	otherURL  string
 }
@@ -86,18 +69,6 @@ func newFaultWorld(t *testing.T, platform string) *faultWorld {
 	}))
 	t.Cleanup(other.Close)
 	fw.otherURL = other.URL + "/collect"
-
-	if platform == portalstandin.Android {
-		fw.google = googlestandin.New()
-		fw.google.AddServiceAccount(faultPlayEmail, faultPlayKeyID, &faultPlayKey().PublicKey, "123456789012")
-		fw.google.AddPackage(faultPlayPkg, faultPlayEmail)
-		var stop func()
-		var err error
-		if fw.googleURL, stop, err = fw.google.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(stop)
-	}
 	return fw
 }
 
@@ -110,7 +81,7 @@ func (fw *faultWorld) preloadOld(t *testing.T, app string) {
 		return
 	}
 	fw.portal.SetAndroidKey(project, app, portalstandin.AndroidRecord{
-		ClientEmail: faultPlayEmail, PrivateKeyID: faultPlayOldID, Fingerprint: "SHA256:eSzvcFFehf+s8zMlSzFyDWq7wsuNcvY21UYnubDWVys",
+		ClientEmail: playEmail, PrivateKeyID: faultPlayOldID, Fingerprint: "SHA256:eSzvcFFehf+s8zMlSzFyDWq7wsuNcvY21UYnubDWVys",
 		ServiceAccountJSON: `{"type":"service_account"}`, UploadedAt: fixedNow.Add(-30 * 24 * time.Hour),
 	})
 }
@@ -142,13 +113,13 @@ func (fw *faultWorld) faultInputs(t *testing.T, tc faultCase) map[string]string 
 // file whose token_uri is tokenURI.
 func (fw *faultWorld) playInputs(t *testing.T, tokenURI string) map[string]string {
 	t.Helper()
-	doc, err := googlestandin.KeyFile(faultPlayEmail, faultPlayKeyID, "acme-faults", tokenURI, faultPlayKey())
+	doc, err := googlestandin.KeyFile(playEmail, playKeyID, playProjectID, tokenURI, fw.playKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return map[string]string{
 		"play-service-account": string(doc),
-		"play-package-names":   faultPlayPkg,
+		"play-package-names":   pkgWeather,
 		"play-api-url":         fw.googleURL,
 	}
 }
@@ -173,8 +144,6 @@ func (fw *faultWorld) count(name string) int {
 		return fw.asc.Faults().Requests()
 	case name == "elsewhere":
 		return int(fw.elsewhere.Load())
-	case fw.google == nil:
-		return 0
 	case name == "token":
 		return fw.google.Faults().RequestsTo(http.MethodPost, "/token")
 	case name == "edits":
@@ -239,6 +208,10 @@ type faultCase struct {
 	wantWarn   []string // titles of ::warning annotations
 	reqs       reqSpec
 	minWall    time.Duration // a Retry-After honoured: the run cannot be faster
+	// leftOpen is how many Play edits the fault keeps the run from
+	// deleting; tokenLost says Google issued a token the run never read.
+	leftOpen  int
+	tokenLost bool
 }
 
 // Statuses of the three harness apps (weather, news, sports).
@@ -251,20 +224,6 @@ var (
 // rawGoError marks text that a user-facing message must not carry: the
 // *url.Error form with the whole URL, dial errors, fmt mistakes.
 var rawGoError = regexp.MustCompile(`(Get|Put|Post|Delete) "http|dial tcp|%!|<nil>|context deadline exceeded|context canceled`)
-
-// errorNote is one annotation of the log.
-type errorNote struct{ level, title, msg string }
-
-var noteRe = regexp.MustCompile(`(?m)^::(error|warning|notice) title=([^:\n]*)::(.*)$`)
-
-func errorNotes(stdout string) []errorNote {
-	unescape := strings.NewReplacer("%0A", "\n", "%0D", "\r", "%3A", ":", "%2C", ",", "%25", "%")
-	var out []errorNote
-	for _, m := range noteRe.FindAllStringSubmatch(stdout, -1) {
-		out = append(out, errorNote{level: m[1], title: unescape.Replace(m[2]), msg: unescape.Replace(m[3])})
-	}
-	return out
-}
 
 // appSnapshot is what mos.portal holds for one app.
 type appSnapshot struct {
@@ -302,7 +261,8 @@ func androidRecordProblem(rec *portalstandin.AndroidRecord) string {
 	if rec == nil {
 		return "no key"
 	}
-	want, err := portalstandin.Fingerprint(&faultPlayKey().PublicKey)
+	key, _ := playKeys()
+	want, err := portalstandin.Fingerprint(&key.PublicKey)
 	if err != nil {
 		return err.Error()
 	}
@@ -317,8 +277,8 @@ func androidRecordProblem(rec *portalstandin.AndroidRecord) string {
 	switch {
 	case problem != "":
 		return problem
-	case rec.PrivateKeyID != faultPlayKeyID || doc.PrivateKeyID != faultPlayKeyID:
-		return fmt.Sprintf("key ID %s (JSON %s), want %s", rec.PrivateKeyID, doc.PrivateKeyID, faultPlayKeyID)
+	case rec.PrivateKeyID != playKeyID || doc.PrivateKeyID != playKeyID:
+		return fmt.Sprintf("key ID %s (JSON %s), want %s", rec.PrivateKeyID, doc.PrivateKeyID, playKeyID)
 	case rec.Fingerprint != want || got != want:
 		return fmt.Sprintf("fingerprint %s (of the stored key: %s), want %s", rec.Fingerprint, got, want)
 	}
@@ -398,7 +358,12 @@ func runFaultCases(t *testing.T, table, platform string, inject func(*faultWorld
 			in := fw.faultInputs(t, tc)
 			before := snapshotPortal(fw.portal, apps)
 
-			r, wall := runTimed(t, fw.workspace, in, nil)
+			opts := []runOpt{leavesEdits(tc.leftOpen)}
+			if tc.tokenLost {
+				opts = append(opts, tokenLost())
+			}
+			r := fw.run(t, in, opts...)
+			wall := r.elapsed
 
 			timeout, err := time.ParseDuration(in["timeout"])
 			if err != nil {
@@ -420,7 +385,7 @@ func runFaultCases(t *testing.T, table, platform string, inject func(*faultWorld
 				outcome = "failure"
 			}
 			var titles []string
-			for _, n := range errorNotes(r.stdout) {
+			for _, n := range annotationsOf(r.stdout) {
 				if n.level != "notice" {
 					titles = append(titles, n.title)
 				}
@@ -443,16 +408,6 @@ func statusLine(st map[string]string) string {
 		parts = append(parts, app+"="+st[app])
 	}
 	return strings.Join(parts, " ")
-}
-
-func visibleLog(stdout string) string {
-	var lines []string
-	for _, l := range strings.Split(stdout, "\n") {
-		if !strings.HasPrefix(l, "::add-mask::") {
-			lines = append(lines, l)
-		}
-	}
-	return strings.Join(lines, "\n")
 }
 
 // checkOutcome asserts the exit and the outputs.
@@ -534,7 +489,7 @@ func (fw *faultWorld) checkOutcome(t *testing.T, tc faultCase, r result) {
 func (fw *faultWorld) checkAnnotations(t *testing.T, tc faultCase, r result) {
 	t.Helper()
 	var titles, warnings, msgs []string
-	for _, n := range errorNotes(r.stdout) {
+	for _, n := range annotationsOf(r.stdout) {
 		if m := rawGoError.FindString(n.msg); m != "" {
 			t.Errorf("%s %q quotes a raw Go error (%q): %s", n.level, n.title, m, n.msg)
 		}
@@ -616,9 +571,9 @@ func TestFaultsAppStoreConnect(t *testing.T) {
 			wantTitles: []string{unreachable}, wantMsg: []string{"the connection was refused"}, reqs: "asc=0 " + untouched},
 		{name: "connection reset mid-response once", faults: []fault.Fault{{Kind: fault.Reset, Times: 1}},
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(ok, 2))},
-		{name: "accepts and never answers", faults: []fault.Fault{{Kind: fault.Hang}}, in: map[string]string{"timeout": "1s"},
-			wantTitles: []string{unreachable, "Timed out"}, wantMsg: []string{"no answer came before the run's timeout", "within timeout 1s"}, reqs: "asc=1 " + untouched},
-		{name: "trickles slower than the deadline", faults: []fault.Fault{{Kind: fault.Trickle, Delay: 100 * time.Millisecond}}, in: map[string]string{"timeout": "1s"},
+		{name: "accepts and never answers", faults: []fault.Fault{{Kind: fault.Hang}}, in: map[string]string{"timeout": "500ms"},
+			wantTitles: []string{unreachable, "Timed out"}, wantMsg: []string{"no answer came before the run's timeout", "within timeout 500ms"}, reqs: "asc=1 " + untouched},
+		{name: "trickles slower than the deadline", faults: []fault.Fault{{Kind: fault.Trickle, Delay: 100 * time.Millisecond}}, in: map[string]string{"timeout": "500ms"},
 			wantTitles: []string{unreachable, "Timed out"}, wantMsg: []string{"no answer came before the run's timeout"}, reqs: "asc=1 " + untouched},
 		{name: "429 without Retry-After, twice", faults: []fault.Fault{{Kind: fault.Status, Status: 429, Body: appleRateLimited, Times: 2}},
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(ok, 3))},
@@ -679,15 +634,15 @@ func TestFaultsPortal(t *testing.T) {
 			reqs: "asc=1 GET:news=2 PUT=3"},
 		{name: "PUT reset after the write, once", faults: []fault.Fault{{Kind: fault.Reset, Method: "PUT", PathPrefix: weather, Times: 1}}, wantStatus: allUploaded,
 			reqs: "asc=1 GET=3 PUT:weather=2 PUT=4"},
-		{name: "accepts and never answers", faults: []fault.Fault{{Kind: fault.Hang}}, in: map[string]string{"timeout": "1500ms"}, wantStatus: allFailed,
+		{name: "accepts and never answers", faults: []fault.Fault{{Kind: fault.Hang}}, in: map[string]string{"timeout": "750ms"}, wantStatus: allFailed,
 			wantTitles: []string{inTime, "Timed out"}, wantMsg: []string{"the run's timeout ran out while reading"}, reqs: "asc=1 GET=3 PUT=0"},
-		{name: "GET trickles slower than the deadline", faults: []fault.Fault{{Kind: fault.Trickle, Method: "GET", Delay: 100 * time.Millisecond}}, in: map[string]string{"timeout": "1500ms"}, wantStatus: allFailed,
+		{name: "GET trickles slower than the deadline", faults: []fault.Fault{{Kind: fault.Trickle, Method: "GET", Delay: 100 * time.Millisecond}}, in: map[string]string{"timeout": "750ms"}, wantStatus: allFailed,
 			wantTitles: []string{inTime, "Timed out"}, reqs: "asc=1 GET=3 PUT=0"},
-		{name: "PUT never answers", faults: onNews("PUT", fault.Fault{Kind: fault.Hang}), in: map[string]string{"timeout": "1500ms"}, wantStatus: newsFailed,
+		{name: "PUT never answers", faults: onNews("PUT", fault.Fault{Kind: fault.Hang}), in: map[string]string{"timeout": "750ms"}, wantStatus: newsFailed,
 			wantTitles: []string{inTime, "Timed out"}, wantMsg: []string{"the run's timeout ran out while uploading", readBackOld},
 			reqs: "asc=1 GET=4 GET:news=2 PUT:news=1 PUT=3"},
 		{name: "PUT stored, no answer before the deadline", faults: []fault.Fault{{Kind: fault.Hang, Through: true, Method: "PUT", PathPrefix: weather}},
-			in: map[string]string{"timeout": "1500ms"}, wantStatus: allUploaded, reqs: "asc=1 GET=4 GET:weather=2 PUT:weather=1 PUT=3"},
+			in: map[string]string{"timeout": "750ms"}, wantStatus: allUploaded, reqs: "asc=1 GET=4 GET:weather=2 PUT:weather=1 PUT=3"},
 		{name: "GET 429 without Retry-After, twice", faults: onNews("GET", status(429, 2)), wantStatus: allUploaded,
 			reqs: "asc=1 GET:news=3 PUT=3"},
 		{name: "GET 429 with an HTTP-date Retry-After 1s ahead", faults: onNews("GET", fault.Fault{Kind: fault.Status, Status: 429, RetryAfter: httpDate(time.Second), Times: 1}), wantStatus: allUploaded,
@@ -742,7 +697,7 @@ func TestFaultsGoogle(t *testing.T) {
 		signInUnreachable = "Google sign-in unreachable"
 		signInFailed      = "Google sign-in failed"
 		playUnreachable   = "Google Play unreachable"
-		playFailed        = "Google Play check failed for " + faultPlayPkg
+		playFailed        = "Google Play check failed for " + pkgWeather
 		okRead            = "token=%d reads=%d edits=0 GET=3 PUT=3 asc=0 elsewhere=0"
 		okEdit            = "token=%d edits=%d deletes=%d reads=0 GET=3 PUT=3 asc=0 elsewhere=0"
 		untouched         = " GET=0 PUT=0 asc=0 elsewhere=0"
@@ -762,7 +717,7 @@ func TestFaultsGoogle(t *testing.T) {
 			wantTitles: []string{signInUnreachable}, wantMsg: []string{"the connection was refused"}, reqs: "token=0 reads=0 edits=0" + untouched},
 		{name: "token endpoint: reset mid-response once", faults: onToken(fault.Fault{Kind: fault.Reset, Times: 1}),
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 2, 1))},
-		{name: "token endpoint: accepts and never answers", faults: onToken(fault.Fault{Kind: fault.Hang}), in: map[string]string{"timeout": "1s"},
+		{name: "token endpoint: accepts and never answers", faults: onToken(fault.Fault{Kind: fault.Hang}), in: map[string]string{"timeout": "500ms"},
 			wantTitles: []string{signInUnreachable, "Timed out"}, wantMsg: []string{"the run's time ran out"}, reqs: "token=1 reads=0 edits=0" + untouched},
 		{name: "token endpoint: 429 without Retry-After, twice", faults: onToken(fault.Fault{Kind: fault.Status, Status: 429, Times: 2}),
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 3, 1))},
@@ -770,36 +725,36 @@ func TestFaultsGoogle(t *testing.T) {
 			wantTitles: []string{"Google sign-in unavailable"}, wantMsg: []string{"answered 429"}, reqs: "token=1 reads=0 edits=0" + untouched},
 		{name: "token endpoint: 200 with malformed JSON", faults: onToken(fault.Fault{Kind: fault.Malformed}),
 			wantTitles: []string{signInFailed}, wantMsg: []string{"not an OAuth token response"}, reqs: "token=1 reads=0 edits=0" + untouched},
-		{name: "token endpoint: 200 with truncated JSON", faults: onToken(fault.Fault{Kind: fault.Truncated}),
+		{name: "token endpoint: 200 with truncated JSON", faults: onToken(fault.Fault{Kind: fault.Truncated}), tokenLost: true,
 			wantTitles: []string{signInFailed}, wantMsg: []string{"not an OAuth token response"}, reqs: "token=1 reads=0 edits=0" + untouched},
 		{name: "token endpoint: 307 redirect to another host", faults: onToken(fault.Fault{Kind: fault.Redirect}),
 			wantTitles: []string{signInFailed}, wantMsg: []string{"answered 307, a redirect"}, reqs: "token=1 reads=0 edits=0" + untouched},
 
 		// play-check: read (the default): the production track's releases.
-		{name: "releases list: trickles slower than the deadline", faults: onEdits("GET", fault.Fault{Kind: fault.Trickle, Delay: 100 * time.Millisecond}), in: map[string]string{"timeout": "1s"},
+		{name: "releases list: trickles slower than the deadline", faults: onEdits("GET", fault.Fault{Kind: fault.Trickle, Delay: 100 * time.Millisecond}), in: map[string]string{"timeout": "500ms"},
 			wantTitles: []string{playUnreachable, "Timed out"}, wantMsg: []string{"the run's time ran out"}, reqs: "token=1 reads=1 edits=0" + untouched},
 		{name: "releases list: 503 twice, then an answer", faults: onEdits("GET", fault.Fault{Kind: fault.Status, Status: 503, Times: 2}),
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 1, 3))},
 		{name: "releases list: 503 that never ends (Retry-After: 0)", faults: onEdits("GET", fault.Fault{Kind: fault.Status, Status: 503, RetryAfter: "0"}),
-			wantTitles: []string{"Google Play unavailable"}, wantMsg: []string{"answered 503 for " + faultPlayPkg + " even after retries"}, reqs: "token=1 reads=5 edits=0" + untouched},
+			wantTitles: []string{"Google Play unavailable"}, wantMsg: []string{"answered 503 for " + pkgWeather + " even after retries"}, reqs: "token=1 reads=5 edits=0" + untouched},
 		{name: "releases list: 200 with malformed JSON", faults: onEdits("GET", fault.Fault{Kind: fault.Malformed}),
-			wantTitles: []string{playFailed}, wantMsg: []string{"reading the production track of " + faultPlayPkg}, reqs: "token=1 reads=1 edits=0" + untouched},
+			wantTitles: []string{playFailed}, wantMsg: []string{"reading the production track of " + pkgWeather}, reqs: "token=1 reads=1 edits=0" + untouched},
 		{name: "releases list: 200 with an 8 MiB body", faults: onEdits("GET", fault.Fault{Kind: fault.Huge}),
 			wantTitles: []string{playFailed}, wantMsg: []string{"larger than 1048576 bytes"}, reqs: "token=1 reads=1 edits=0" + untouched},
 		{name: "releases list: 307 redirect to another host", faults: onEdits("GET", fault.Fault{Kind: fault.Redirect}),
 			wantTitles: []string{playFailed}, wantMsg: []string{"answered 307, a redirect", "reading the production track"}, reqs: "token=1 reads=1 edits=0" + untouched},
-		{name: "certificate list: never answers", faults: []fault.Fault{{Kind: fault.Hang, PathPrefix: googlestandin.CertPath}},
+		{name: "certificate list: never answers", faults: []fault.Fault{{Kind: fault.Hang, PathPrefix: googlestandin.CertPath}}, in: map[string]string{"timeout": "2s"},
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 1, 1) + " certs=1")},
 		{name: "certificate list: 200 with an 8 MiB body", faults: []fault.Fault{{Kind: fault.Huge, PathPrefix: googlestandin.CertPath}},
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okRead, 1, 1) + " certs=1")},
 
 		// play-check: edit: an edit opened and deleted.
-		{name: "edits: trickles slower than the deadline", faults: onEdits("POST", fault.Fault{Kind: fault.Trickle, Delay: 100 * time.Millisecond}), in: edit(map[string]string{"timeout": "1s"}),
+		{name: "edits: trickles slower than the deadline", faults: onEdits("POST", fault.Fault{Kind: fault.Trickle, Delay: 100 * time.Millisecond}), in: edit(map[string]string{"timeout": "500ms"}), leftOpen: 1,
 			wantTitles: []string{playUnreachable, "Timed out"}, wantMsg: []string{"the run's time ran out"}, reqs: "token=1 edits=1 deletes=0" + untouched},
 		{name: "edits: 503 twice, then an answer", faults: onEdits("POST", fault.Fault{Kind: fault.Status, Status: 503, Times: 2}), in: edit(nil),
 			wantStatus: allUploaded, reqs: reqSpec(fmt.Sprintf(okEdit, 1, 3, 1))},
 		{name: "edits: 503 that never ends (Retry-After: 0)", faults: onEdits("POST", fault.Fault{Kind: fault.Status, Status: 503, RetryAfter: "0"}), in: edit(nil),
-			wantTitles: []string{"Google Play unavailable"}, wantMsg: []string{"answered 503 for " + faultPlayPkg + " even after retries"}, reqs: "token=1 edits=5 deletes=0" + untouched},
+			wantTitles: []string{"Google Play unavailable"}, wantMsg: []string{"answered 503 for " + pkgWeather + " even after retries"}, reqs: "token=1 edits=5 deletes=0" + untouched},
 		{name: "edits: 200 with an 8 MiB body", faults: onEdits("POST", fault.Fault{Kind: fault.Huge}), in: edit(nil),
 			wantTitles: []string{playFailed}, wantMsg: []string{"larger than 1048576 bytes"}, reqs: "token=1 edits=1 deletes=0" + untouched},
 		{name: "edits: 307 redirect to another host", faults: onEdits("POST", fault.Fault{Kind: fault.Redirect}), in: edit(nil),
@@ -818,7 +773,7 @@ func TestHungEditDeleteEndsWithTheRun(t *testing.T) {
 	fw := newFaultWorld(t, portalstandin.Android)
 	fw.preloadOld(t, "news")
 	fw.google.Faults().Add(fault.Fault{Kind: fault.Hang, Method: http.MethodDelete, PathPrefix: "/androidpublisher/"})
-	const timeout = 4 * time.Second
+	const timeout = 2 * time.Second
 	tc := faultCase{name: "edit delete never answers", in: map[string]string{"timeout": timeout.String(), "play-check": "edit"}}
 	tc.wantStatus = map[string]string{}
 	for _, app := range apps {
@@ -827,7 +782,8 @@ func TestHungEditDeleteEndsWithTheRun(t *testing.T) {
 	in := fw.faultInputs(t, tc)
 	before := snapshotPortal(fw.portal, apps)
 
-	r, wall := runTimed(t, fw.workspace, in, nil)
+	r := fw.run(t, in, leavesEdits(1))
+	wall := r.elapsed
 	if wall >= timeout+wallMargin {
 		t.Errorf("the run took %s with timeout %s", wall.Round(time.Millisecond), timeout)
 	}
@@ -838,15 +794,15 @@ func TestHungEditDeleteEndsWithTheRun(t *testing.T) {
 		t.Errorf("play-valid = %q; the key passed its check, only the clean-up hung", r.outputs["play-valid"])
 	}
 	warned := false
-	for _, n := range errorNotes(r.stdout) {
+	for _, n := range annotationsOf(r.stdout) {
 		if m := rawGoError.FindString(n.msg); m != "" {
 			t.Errorf("%s %q quotes a raw Go error (%q): %s", n.level, n.title, m, n.msg)
 		}
 		switch {
 		case n.level == "warning" && n.title == "Google Play edit left open":
 			warned = true
-			if !strings.Contains(n.msg, faultPlayPkg) {
-				t.Errorf("the warning does not name the package %s: %s", faultPlayPkg, n.msg)
+			if !strings.Contains(n.msg, pkgWeather) {
+				t.Errorf("the warning does not name the package %s: %s", pkgWeather, n.msg)
 			}
 		case n.level == "error":
 			t.Errorf("error %q: %s", n.title, n.msg)

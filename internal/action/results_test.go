@@ -37,7 +37,7 @@ func with(in map[string]string, name, value string) map[string]string {
 const (
 	failedAtStore  = ""
 	failedAtIntake = " (refused before any request)"
-	failedTimeout  = " (the run's timeout of 1s ran out)"
+	failedTimeout  = " (the run's timeout of 500ms ran out)"
 	failedCancel   = " (the run was cancelled)"
 )
 
@@ -82,112 +82,112 @@ func TestResultsListEveryApp(t *testing.T) {
 
 	cases := []struct {
 		name    string
-		prepare func(p *playWorld)
-		in      func(p *playWorld) map[string]string
+		prepare func(p *world)
+		in      func(p *world) map[string]string
 		// cancel: the runner cancels the step (SIGTERM) as it starts.
 		cancel     bool
-		want       func(p *playWorld) []action.Result
+		want       func(p *world) []action.Result
 		wantTitles []string // every ::error title: the keys' own, none per app
 	}{
 		{
 			name: "the .p8 is refused at intake, Play is synced",
-			in: func(p *playWorld) map[string]string {
+			in: func(p *world) map[string]string {
 				return map[string]string{"asc-key": p.keyPEM[:len(p.keyPEM)/2]}
 			},
-			want: func(p *playWorld) []action.Result {
+			want: func(p *world) []action.Result {
 				return append(keyFailedRows("ios", asc, failedAtIntake), uploadedRows("android", playOldKeyID)...)
 			},
 			wantTitles: []string{"App Store Connect key is truncated or corrupt"},
 		},
 		{
 			name: "a Key ID of the wrong shape is refused at intake",
-			in:   func(p *playWorld) map[string]string { return map[string]string{"asc-key-id": "abc"} },
-			want: func(p *playWorld) []action.Result {
+			in:   func(p *world) map[string]string { return map[string]string{"asc-key-id": "abc"} },
+			want: func(p *world) []action.Result {
 				return append(keyFailedRows("ios", asc, failedAtIntake), uploadedRows("android", playOldKeyID)...)
 			},
 			wantTitles: []string{"App Store Connect Key ID is invalid"},
 		},
 		{
 			name:    "App Store Connect answers 401, Play is synced",
-			prepare: func(p *playWorld) { p.asc.RevokeKey(keyID) },
-			want: func(p *playWorld) []action.Result {
+			prepare: func(p *world) { p.asc.RevokeKey(keyID) },
+			want: func(p *world) []action.Result {
 				return append(keyFailedRows("ios", asc, failedAtStore), uploadedRows("android", playOldKeyID)...)
 			},
 			wantTitles: []string{"App Store Connect rejected the key (401 NOT_AUTHORIZED)"},
 		},
 		{
 			name:    "Play answers 403 for one package, Apple is synced",
-			prepare: func(p *playWorld) { p.google.RevokeAccess(pkgNews, playEmail) },
-			want: func(p *playWorld) []action.Result {
+			prepare: func(p *world) { p.google.RevokeAccess(pkgNews, playEmail) },
+			want: func(p *world) []action.Result {
 				return append(uploadedRows("ios", oldKeyID), keyFailedRows("android", gp, failedAtStore)...)
 			},
 			wantTitles: []string{"No Play Console access to " + pkgNews},
 		},
 		{
 			name: "the Play key is refused at intake, Apple is synced",
-			in: func(p *playWorld) map[string]string {
+			in: func(p *world) map[string]string {
 				return map[string]string{"play-service-account": p.keyJSON[:len(p.keyJSON)/2]}
 			},
-			want: func(p *playWorld) []action.Result {
+			want: func(p *world) []action.Result {
 				return append(uploadedRows("ios", oldKeyID), keyFailedRows("android", gp, failedAtIntake)...)
 			},
 			wantTitles: []string{"Play service-account key is not JSON"},
 		},
 		{
 			name: "both keys fail",
-			prepare: func(p *playWorld) {
+			prepare: func(p *world) {
 				p.asc.RevokeKey(keyID)
 				p.google.DeleteKey(playEmail, playKeyID)
 			},
-			want: func(p *playWorld) []action.Result {
+			want: func(p *world) []action.Result {
 				return append(keyFailedRows("ios", asc, failedAtStore), keyFailedRows("android", gp, failedAtStore)...)
 			},
 			wantTitles: []string{"App Store Connect rejected the key (401 NOT_AUTHORIZED)", "Play key deleted or rotated"},
 		},
 		{
 			name:    "App Store Connect does not answer before the timeout",
-			prepare: func(p *playWorld) { p.asc.Faults().Add(fault.Fault{Kind: fault.Hang}) },
-			in: func(p *playWorld) map[string]string {
-				return with(appleOnly, "timeout", "1s")
+			prepare: func(p *world) { p.asc.Faults().Add(fault.Fault{Kind: fault.Hang}) },
+			in: func(p *world) map[string]string {
+				return with(appleOnly, "timeout", "500ms")
 			},
-			want:       func(p *playWorld) []action.Result { return keyFailedRows("ios", asc, failedTimeout) },
+			want:       func(p *world) []action.Result { return keyFailedRows("ios", asc, failedTimeout) },
 			wantTitles: []string{"Could not reach App Store Connect", "Timed out"},
 		},
 		{
 			name:   "the run is cancelled as the check starts",
-			in:     func(p *playWorld) map[string]string { return appleOnly },
+			in:     func(p *world) map[string]string { return appleOnly },
 			cancel: true,
-			want:   func(p *playWorld) []action.Result { return keyFailedRows("ios", asc, failedCancel) },
+			want:   func(p *world) []action.Result { return keyFailedRows("ios", asc, failedCancel) },
 			// The key's own error; "Timed out" is for the deadline only.
 			wantTitles: []string{"Could not reach App Store Connect", "Cancelled"},
 		},
 		{
 			name:       "inputs refused (unknown mode): the run stops before the keys",
-			in:         func(p *playWorld) map[string]string { return map[string]string{"mode": "upload"} },
-			want:       func(p *playWorld) []action.Result { return nil },
+			in:         func(p *world) map[string]string { return map[string]string{"mode": "upload"} },
+			want:       func(p *world) []action.Result { return nil },
 			wantTitles: []string{"Invalid input mode"},
 		},
 		{
 			name: "inputs refused (key file missing): the good Play key is not synced either",
-			in: func(p *playWorld) map[string]string {
+			in: func(p *world) map[string]string {
 				return map[string]string{"asc-key": "", "asc-key-file": "secrets/AuthKey_TESTKEY001.p8"}
 			},
-			want:       func(p *playWorld) []action.Result { return nil },
+			want:       func(p *world) []action.Result { return nil },
 			wantTitles: []string{"Invalid input asc-key-file"},
 		},
 		{
 			name: "check mode without mos inputs: no app was requested",
-			in: func(p *playWorld) map[string]string {
+			in: func(p *world) map[string]string {
 				return with(checkOnly, "asc-key", p.keyPEM[:len(p.keyPEM)/2])
 			},
-			want:       func(p *playWorld) []action.Result { return nil },
+			want:       func(p *world) []action.Result { return nil },
 			wantTitles: []string{"App Store Connect key is truncated or corrupt"},
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p := setupPlay(t)
+			p := setup(t)
 			p.preload(t, "news", 30)
 			p.preloadPlay(t, "news", 30)
 			if tc.prepare != nil {
@@ -204,7 +204,7 @@ func TestResultsListEveryApp(t *testing.T) {
 				cancel()
 			}
 
-			r := runCtx(t, ctx, p.workspace, in)
+			r := p.run(t, in, withCtx(ctx))
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("error = %v, want ErrFailed\n%s", r.err, r.stdout)
 			}
@@ -293,7 +293,7 @@ func TestSummaryGoldenKeyFailed(t *testing.T) {
 			if tc.in != nil {
 				extra = tc.in(w)
 			}
-			r := run(t, w.workspace, w.inputs(extra))
+			r := w.run(t, w.inputs(extra))
 			if !errors.Is(r.err, action.ErrFailed) {
 				t.Fatalf("run error = %v, want ErrFailed", r.err)
 			}

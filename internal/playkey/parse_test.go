@@ -242,6 +242,9 @@ func refusals(t testing.TB) []refusal {
 		{name: "token_uri with a query", in: keyFile(t, pemText, field{"token_uri", "http://127.0.0.1/token?to=elsewhere"}), kind: playkey.KindTokenURI},
 		{name: "token_uri with another scheme", in: keyFile(t, pemText, field{"token_uri", "ftp://127.0.0.1/token"}), kind: playkey.KindTokenURI},
 		{name: "token_uri not a URL", in: keyFile(t, pemText, field{"token_uri", "%%%"}), kind: playkey.KindTokenURI, message: "another place"},
+		// Once end-to-end cases of internal/action (issue 17).
+		{name: "token_uri over plain http to another host", in: keyFile(t, pemText, field{"token_uri", "http://10.1.2.3/token"}), kind: playkey.KindTokenURI, message: "10.1.2.3"},
+		{name: "no client_email and an empty private_key", in: keyFile(t, pemText, field{"client_email", nil}, field{"private_key", ""}), kind: playkey.KindMissingField, message: "client_email, private_key"},
 	}
 }
 

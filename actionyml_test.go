@@ -1,6 +1,7 @@
-package action
+package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -8,10 +9,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mos-tools/publisher-keys/internal/action"
 )
 
 // repoRoot is the repository, seen from this package's folder.
-const repoRoot = "../.."
+const repoRoot = "."
 
 // downloadURL is binary-download-url's default: the GitHub releases of this
 // repository, as contract9 names it.
@@ -30,24 +33,49 @@ func TestActionYMLMatchesCode(t *testing.T) {
 			defaults[k] = *d
 		}
 	}
-	if diff := cmp.Diff(InputNames, m.Inputs.Keys); diff != "" {
+	if diff := cmp.Diff(action.InputNames, m.Inputs.Keys); diff != "" {
 		t.Errorf("inputs in action.yml (-code +action.yml):\n%s", diff)
 	}
-	if diff := cmp.Diff(Defaults, defaults); diff != "" {
+	if diff := cmp.Diff(action.Defaults, defaults); diff != "" {
 		t.Errorf("input defaults (-code +action.yml):\n%s", diff)
 	}
 
-	r := &run{cfg: &config{}, stores: []*store{{platform: "ios", ageDays: -1}, {platform: "android", ageDays: -1}}}
-	var set []string
-	for _, o := range r.outputs() {
-		set = append(set, o[0])
-	}
+	set := writtenOutputs(t)
 	if diff := cmp.Diff(set, m.Outputs.Keys); diff != "" {
 		t.Errorf("outputs (-code +action.yml):\n%s", diff)
 	}
 	if m.Runs.Using != "docker" || m.Runs.Image != "Dockerfile" {
 		t.Errorf("runs: using %q, image %q; on main the action builds from the Dockerfile", m.Runs.Using, m.Runs.Image)
 	}
+}
+
+// writtenOutputs runs the action with no inputs and returns the names it
+// writes to GITHUB_OUTPUT, in order: every run writes every output, so these
+// are the outputs the code sets.
+func writtenOutputs(t *testing.T) []string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "output")
+	env := map[string]string{"GITHUB_OUTPUT": file, "GITHUB_STEP_SUMMARY": filepath.Join(t.TempDir(), "summary")}
+	_ = action.Run(t.Context(), testDeps(env, io.Discard))
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	lines := strings.Split(string(b), "\n")
+	for i := 0; i < len(lines); i++ {
+		name, delim, heredoc := strings.Cut(lines[i], "<<")
+		if !heredoc {
+			if name, _, ok := strings.Cut(lines[i], "="); ok {
+				names = append(names, name)
+			}
+			continue
+		}
+		for i++; i < len(lines) && lines[i] != delim; i++ {
+		}
+		names = append(names, name)
+	}
+	return names
 }
 
 // TestBinaryActionMatchesRoot keeps binary/action.yml a faithful twin of the
