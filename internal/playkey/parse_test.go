@@ -294,6 +294,8 @@ var update = flag.Bool("update", false, "rewrite testdata/refusals.golden")
 
 // The messages people will read, in one file, so that a change to any of
 // them shows in review. go test -run TestParseRefusesGolden -update.
+var syntaxErrorAt = regexp.MustCompile(`at byte [0-9]+`)
+
 func TestParseRefusesGolden(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder
@@ -303,6 +305,9 @@ func TestParseRefusesGolden(t *testing.T) {
 			t.Fatalf("%s: accepted", tc.name)
 		}
 		title, msg := action.Explain(err)
+		// The test key is made afresh each run, and an RSA key's PEM is not
+		// always the same length: the byte a syntax error is found at moves.
+		msg = syntaxErrorAt.ReplaceAllString(msg, "at byte N")
 		fmt.Fprintf(&b, "## %s\n%s: %s\n\n", tc.name, title, msg)
 	}
 	golden := filepath.Join("testdata", "refusals.golden")
