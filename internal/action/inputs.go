@@ -118,10 +118,7 @@ type inputs func(name string) string
 // readConfig reads every input and returns all problems at once, so one run
 // tells the user everything to fix. Key contents are read but not parsed here.
 func readConfig(in inputs, workspace string) (*config, error) {
-	var errs []error
-	bad := func(input, format string, args ...any) {
-		errs = append(errs, &InputError{Input: input, Msg: fmt.Sprintf(format, args...)})
-	}
+	r := &configReader{in: in}
 	c := &config{
 		ascKeyID:     strings.TrimSpace(in(inASCKeyID)),
 		ascIssuerID:  strings.TrimSpace(in(inASCIssuerID)),
@@ -131,80 +128,127 @@ func readConfig(in inputs, workspace string) (*config, error) {
 		playPackages: splitList(in(inPlayPackageNames)),
 		mosApps:      splitList(in(inMosApps)),
 	}
+	// The order of the steps is the order of the errors in the log.
+	r.keys(c, workspace)
+	r.appEntries(c)
+	r.urls(c)
+	r.runPolicy(c)
+	r.allApps(c)
+	r.playPolicy(c)
+	r.mos(c)
+	r.keysGiven(c)
+	return c, errors.Join(r.errs...)
+}
 
+// configReader collects the problems readConfig finds.
+type configReader struct {
+	in   inputs
+	errs []error
+}
+
+func (r *configReader) bad(input, format string, args ...any) {
+	r.errs = append(r.errs, &InputError{Input: input, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (r *configReader) err(err error) {
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+}
+
+// keys reads the two keys (content or file) and takes the Key ID from an
+// AuthKey_<ID>.p8 file name when asc-key-id is not given.
+func (r *configReader) keys(c *config, workspace string) {
 	var err error
-	c.ascKey, c.ascKeySource, err = keyInput(in, inASCKey, inASCKeyFile, workspace)
-	errs = append(errs, err)
-	if file := strings.TrimSpace(in(inASCKeyFile)); strings.HasPrefix(c.ascKeySource, "file ") && file != "" {
-		if id, ok := asckey.KeyIDFromFileName(file); ok {
-			switch {
-			case c.ascKeyID == "":
-				c.ascKeyID = id
-			case c.ascKeyID != id && asckey.CheckKeyID(c.ascKeyID) == nil:
-				// A malformed Key ID is reported (unquoted) by its own check.
-				bad(inASCKeyID, "is %s but the key file is named %s, which is the key %s; use the Key ID of this file or the file of this Key ID",
-					c.ascKeyID, filepath.Base(file), id)
-			}
+	c.ascKey, c.ascKeySource, err = keyInput(r.in, inASCKey, inASCKeyFile, workspace)
+	r.err(err)
+	c.ascKeyFromFile = strings.HasPrefix(c.ascKeySource, "file ")
+	if id, ok := asckey.KeyIDFromFileName(strings.TrimSpace(r.in(inASCKeyFile))); ok && c.ascKeyFromFile {
+		switch {
+		case c.ascKeyID == "":
+			c.ascKeyID = id
+		case c.ascKeyID != id && asckey.CheckKeyID(c.ascKeyID) == nil:
+			// A malformed Key ID is reported (unquoted) by its own check.
+			r.bad(inASCKeyID, "is %s but the key file is named %s, which is the key %s; use the Key ID of this file or the file of this Key ID",
+				c.ascKeyID, strings.TrimPrefix(c.ascKeySource, "file "), id)
 		}
 	}
-	c.playKey, c.playKeySource, err = keyInput(in, inPlayAccount, inPlayAccountFile, workspace)
-	errs = append(errs, err)
-	c.ascKeyFromFile = strings.HasPrefix(c.ascKeySource, "file ")
+	c.playKey, c.playKeySource, err = keyInput(r.in, inPlayAccount, inPlayAccountFile, workspace)
+	r.err(err)
 	c.playKeyFromFile = strings.HasPrefix(c.playKeySource, "file ")
+}
 
+// appEntries refuses mos-apps entries no app identifier can be: they would
+// otherwise reach the log and the request paths.
+func (r *configReader) appEntries(c *config) {
 	for i, app := range c.mosApps {
 		switch {
 		case strings.ContainsFunc(app, isLineOrControl):
-			bad(inMosApps, "entry %d holds a control character or a line separator; give each app identifier as it appears in mos.portal", i+1)
+			r.bad(inMosApps, "entry %d holds a control character or a line separator; give each app identifier as it appears in mos.portal", i+1)
 		case utf8.RuneCountInString(app) > maxAppID:
-			bad(inMosApps, "entry %d is %d characters long, more than the %d an app identifier may have", i+1, utf8.RuneCountInString(app), maxAppID)
+			r.bad(inMosApps, "entry %d is %d characters long, more than the %d an app identifier may have", i+1, utf8.RuneCountInString(app), maxAppID)
 		}
 	}
+}
 
-	if c.ascAPIURL, err = httpx.ParseBaseURL(inASCAPIURL, valueOr(in, inASCAPIURL)); err != nil {
-		errs = append(errs, err)
-	}
-	if c.playAPIURL, err = httpx.ParseBaseURL(inPlayAPIURL, valueOr(in, inPlayAPIURL)); err != nil {
-		errs = append(errs, err)
-	}
+// urls reads the App Store Connect and Google Play API URLs.
+func (r *configReader) urls(c *config) {
+	var err error
+	c.ascAPIURL, err = httpx.ParseBaseURL(inASCAPIURL, valueOr(r.in, inASCAPIURL))
+	r.err(err)
+	c.playAPIURL, err = httpx.ParseBaseURL(inPlayAPIURL, valueOr(r.in, inPlayAPIURL))
+	r.err(err)
+}
 
-	switch m := keysync.Mode(strings.ToLower(strings.TrimSpace(valueOr(in, inMode)))); m {
+// runPolicy reads mode, timeout and max-key-age.
+func (r *configReader) runPolicy(c *config) {
+	switch m := keysync.Mode(strings.ToLower(strings.TrimSpace(valueOr(r.in, inMode)))); m {
 	case keysync.ModeSync, keysync.ModeCheck, keysync.ModeForce:
 		c.mode = m
 	default:
-		bad(inMode, "is %q; use sync (upload when changed), check (read only) or force (upload always)", in(inMode))
+		r.bad(inMode, "is %q; use sync (upload when changed), check (read only) or force (upload always)", r.in(inMode))
 	}
-
-	if c.timeout, err = time.ParseDuration(strings.TrimSpace(valueOr(in, inTimeout))); err != nil || c.timeout <= 0 {
-		bad(inTimeout, "is %q; give a positive duration such as 90s, 2m or 5m", in(inTimeout))
+	var err error
+	if c.timeout, err = time.ParseDuration(strings.TrimSpace(valueOr(r.in, inTimeout))); err != nil || c.timeout <= 0 {
+		r.bad(inTimeout, "is %q; give a positive duration such as 90s, 2m or 5m", r.in(inTimeout))
 	}
-	if raw := strings.TrimSpace(in(inMaxKeyAge)); raw != "" {
+	if raw := strings.TrimSpace(r.in(inMaxKeyAge)); raw != "" {
 		if c.maxKeyAge, err = parseAge(raw); err != nil {
-			bad(inMaxKeyAge, "is %q; give a number of days such as 90d (or a duration such as 2160h)", raw)
+			r.bad(inMaxKeyAge, "is %q; give a number of days such as 90d (or a duration such as 2160h)", raw)
 		}
 	}
+}
 
-	if slices.Contains(c.mosApps, allAppsEntry) {
-		if len(c.mosApps) > 1 {
-			bad(inMosApps, "mixes %q (every app of the project) with app names; give either %q alone or the names of the apps", allAppsEntry, allAppsEntry)
-		}
-		c.allApps, c.mosApps = true, nil
+// allApps turns mos-apps "*" into every app of the project.
+func (r *configReader) allApps(c *config) {
+	if !slices.Contains(c.mosApps, allAppsEntry) {
+		return
 	}
+	if len(c.mosApps) > 1 {
+		r.bad(inMosApps, "mixes %q (every app of the project) with app names; give either %q alone or the names of the apps", allAppsEntry, allAppsEntry)
+	}
+	c.allApps, c.mosApps = true, nil
+}
 
-	switch v := strings.ToLower(strings.TrimSpace(valueOr(in, inPlayCheck))); v {
+// playPolicy reads play-check and play-key-expiry-warning.
+func (r *configReader) playPolicy(c *config) {
+	switch v := strings.ToLower(strings.TrimSpace(valueOr(r.in, inPlayCheck))); v {
 	case "read", "edit":
 		c.playEdit = v == "edit"
 	default:
-		bad(inPlayCheck, "is %q; use read (the default: lists each app's production track and opens nothing) or edit (opens and deletes an edit, which can break a release that mos.publisher is uploading)", in(inPlayCheck))
+		r.bad(inPlayCheck, "is %q; use read (the default: lists each app's production track and opens nothing) or edit (opens and deletes an edit, which can break a release that mos.publisher is uploading)", r.in(inPlayCheck))
 	}
-	if raw := strings.TrimSpace(valueOr(in, inPlayKeyExpiry)); !strings.EqualFold(raw, "off") {
+	if raw := strings.TrimSpace(valueOr(r.in, inPlayKeyExpiry)); !strings.EqualFold(raw, "off") {
+		var err error
 		if c.playExpiry, err = parseAge(raw); err != nil {
-			bad(inPlayKeyExpiry, "is %q; give a number of days such as 7d (or a duration such as 72h), or off", raw)
+			r.bad(inPlayKeyExpiry, "is %q; give a number of days such as 7d (or a duration such as 72h), or off", raw)
 		}
 	}
+}
 
-	// mos.portal: all four or, in check mode, none.
-	mosURL := strings.TrimSpace(in(inMosURL))
+// mos reads the mos.portal inputs: all four or, in check mode, none.
+func (r *configReader) mos(c *config) {
+	mosURL := strings.TrimSpace(r.in(inMosURL))
 	given := map[string]bool{inMosURL: mosURL != "", inMosToken: c.mosToken != "", inMosProject: c.mosProject != "", inMosApps: len(c.mosApps) > 0 || c.allApps}
 	var missing []string
 	for _, name := range []string{inMosURL, inMosToken, inMosProject, inMosApps} {
@@ -214,35 +258,37 @@ func readConfig(in inputs, workspace string) (*config, error) {
 	}
 	switch {
 	case len(missing) == 0:
-		if c.mosURL, err = httpx.ParseBaseURL(inMosURL, mosURL); err != nil {
-			errs = append(errs, err)
-		}
+		var err error
+		c.mosURL, err = httpx.ParseBaseURL(inMosURL, mosURL)
+		r.err(err)
 	case len(missing) == 4 && c.mode == keysync.ModeCheck:
 		// Check mode without mos.portal: only the store checks run.
 	case len(missing) == 4:
-		bad(inMosURL, "mode %s uploads to mos.portal and needs mos-url, mos-token, mos-project and mos-apps; set them, or use mode: check to only check the key", c.mode)
+		r.bad(inMosURL, "mode %s uploads to mos.portal and needs mos-url, mos-token, mos-project and mos-apps; set them, or use mode: check to only check the key", c.mode)
 	default:
 		hint := ""
 		if slices.Contains(missing, inMosToken) {
 			hint = " (a secret such as ${{ secrets.MOS_TOKEN }} is empty in workflows run from forks or by Dependabot)"
 		}
-		bad(missing[0], "is missing: mos-url, mos-token, mos-project and mos-apps go together, and %s %s not set%s",
+		r.bad(missing[0], "is missing: mos-url, mos-token, mos-project and mos-apps go together, and %s %s not set%s",
 			strings.Join(missing, ", "), plural(len(missing), "is", "are"), hint)
 	}
+}
 
-	if !c.hasApple() && (c.ascKeyID != "" || c.ascIssuerID != "" || len(c.bundleIDs) > 0) && !errorsMention(errs, inASCKeyFile, inASCKey) {
-		bad(inASCKey, "is empty although asc-key-id, asc-issuer-id or asc-bundle-ids are set: the secret holding the .p8 key is probably empty or misnamed "+
-			"(GitHub passes no secrets to workflows run from forks or by Dependabot)")
+// keysGiven says when a key's secret is empty although its other inputs are
+// set, or no key was given at all: the usual sign of a misnamed secret.
+func (r *configReader) keysGiven(c *config) {
+	const noSecrets = "(GitHub passes no secrets to workflows run from forks or by Dependabot)"
+	if !c.hasApple() && (c.ascKeyID != "" || c.ascIssuerID != "" || len(c.bundleIDs) > 0) && !errorsMention(r.errs, inASCKeyFile, inASCKey) {
+		r.bad(inASCKey, "is empty although asc-key-id, asc-issuer-id or asc-bundle-ids are set: the secret holding the .p8 key is probably empty or misnamed "+noSecrets)
 	}
-	if !c.hasPlay() && len(c.playPackages) > 0 && !errorsMention(errs, inPlayAccountFile, inPlayAccount) {
-		bad(inPlayAccount, "is empty although play-package-names is set: the secret holding the service-account JSON is probably empty or misnamed "+
-			"(GitHub passes no secrets to workflows run from forks or by Dependabot)")
+	if !c.hasPlay() && len(c.playPackages) > 0 && !errorsMention(r.errs, inPlayAccountFile, inPlayAccount) {
+		r.bad(inPlayAccount, "is empty although play-package-names is set: the secret holding the service-account JSON is probably empty or misnamed "+noSecrets)
 	}
-	if !c.hasApple() && !c.hasPlay() && !errorsMention(errs, inASCKey, inASCKeyFile, inPlayAccount, inPlayAccountFile) {
-		bad(inASCKey, "no key was given: set asc-key (or asc-key-file) for App Store Connect and/or play-service-account (or play-service-account-file) for Google Play. "+
+	if !c.hasApple() && !c.hasPlay() && !errorsMention(r.errs, inASCKey, inASCKeyFile, inPlayAccount, inPlayAccountFile) {
+		r.bad(inASCKey, "no key was given: set asc-key (or asc-key-file) for App Store Connect and/or play-service-account (or play-service-account-file) for Google Play. "+
 			"If they come from secrets, note that GitHub passes no secrets to workflows run from forks or by Dependabot")
 	}
-	return c, errors.Join(errs...)
 }
 
 // keyInput reads a key given either as content or as a file: exactly one of
