@@ -88,40 +88,50 @@ func (r *run) playStore() *store {
 		if err != nil && !res.TokenOK {
 			return "", nil, err
 		}
-		// A package of play-package-names, or a failure that is the key's
-		// (the API disabled, a refused token), fails the key as before; a
-		// package only an app record names fails (or skips) that app.
-		unseen := map[string]storeAnswer{}
-		var keyErrs []error
-		for _, pkg := range res.Packages {
-			var apiErr *play.APIError
-			switch {
-			case pkg.Err == nil:
-			case slices.Contains(cfg.playPackages, pkg.Package), !errors.As(pkg.Err, &apiErr), keyWide(apiErr.Kind):
-				keyErrs = append(keyErrs, pkg.Err)
-			default:
-				unseen[pkg.Package] = storeAnswer{err: pkg.Err,
-					hidden: apiErr.Kind == play.APIPackageNotFound || apiErr.Kind == play.APIPermissionDenied}
-			}
-		}
+		unseen, keyErrs := sortPackages(res.Packages, cfg.playPackages)
 		if len(keyErrs) > 0 {
 			return "", nil, errors.Join(keyErrs...)
 		}
-		note := fmt.Sprintf("service account %s obtained a token", key.ClientEmail)
-		if len(cfg.playPackages) > 0 {
-			verb := "can see"
-			if cfg.playEdit {
-				verb = "can edit"
-			}
-			note += fmt.Sprintf(" and %s %s", verb, strings.Join(cfg.playPackages, ", "))
-		}
-		if len(recordPkgs) > 0 {
-			note += fmt.Sprintf("; it can see %d of the %d packages of the apps in mos.portal", len(recordPkgs)-len(unseen), len(recordPkgs))
-		}
-		return note, unseen, nil
+		return playNote(key.ClientEmail, cfg, len(recordPkgs), len(unseen)), unseen, nil
 	}
 	s.upload = portal.AndroidKeyUpload{ServiceAccountJSON: string(key.JSON)}
 	return s
+}
+
+// sortPackages tells the key's failures from the apps': a package of
+// play-package-names, or a failure that is the key's (the API disabled, a
+// refused token), fails the key as before; a package only an app record
+// names fails (or skips) that app alone.
+func sortPackages(pkgs []play.PackageResult, named []string) (unseen map[string]storeAnswer, keyErrs []error) {
+	unseen = map[string]storeAnswer{}
+	for _, pkg := range pkgs {
+		var apiErr *play.APIError
+		switch {
+		case pkg.Err == nil:
+		case slices.Contains(named, pkg.Package), !errors.As(pkg.Err, &apiErr), keyWide(apiErr.Kind):
+			keyErrs = append(keyErrs, pkg.Err)
+		default:
+			unseen[pkg.Package] = storeAnswer{err: pkg.Err,
+				hidden: apiErr.Kind == play.APIPackageNotFound || apiErr.Kind == play.APIPermissionDenied}
+		}
+	}
+	return unseen, keyErrs
+}
+
+// playNote is what a passing Play check found, for the log and summary.
+func playNote(clientEmail string, cfg *config, records, unseen int) string {
+	note := fmt.Sprintf("service account %s obtained a token", clientEmail)
+	if len(cfg.playPackages) > 0 {
+		verb := "can see"
+		if cfg.playEdit {
+			verb = "can edit"
+		}
+		note += fmt.Sprintf(" and %s %s", verb, strings.Join(cfg.playPackages, ", "))
+	}
+	if records > 0 {
+		note += fmt.Sprintf("; it can see %d of the %d packages of the apps in mos.portal", records-unseen, records)
+	}
+	return note
 }
 
 // playLifetime reports the key's lifetime from Google's certificate list:
