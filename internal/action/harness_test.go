@@ -627,16 +627,6 @@ func (p *world) assertUploaded(t *testing.T, app string) {
 	}
 }
 
-func wrap(s string, width int) string {
-	var b strings.Builder
-	for len(s) > width {
-		b.WriteString(s[:width] + "\n")
-		s = s[width:]
-	}
-	b.WriteString(s + "\n")
-	return b.String()
-}
-
 // editKeyFile returns doc with its fields changed by edit.
 func editKeyFile(t *testing.T, doc string, edit func(f map[string]any)) string {
 	t.Helper()
@@ -650,13 +640,4 @@ func editKeyFile(t *testing.T, doc string, edit func(f map[string]any)) string {
 		t.Fatal(err)
 	}
 	return string(b) + "\n"
-}
-
-func jsonString(t *testing.T, s string) string {
-	t.Helper()
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
