@@ -58,16 +58,12 @@ func decodedToken(t *testing.T, token string) []byte {
 	return out.Bytes()
 }
 
-func TestSignerGolden(t *testing.T) {
-	t.Parallel()
-	key := newKey(t, elliptic.P256())
-	s := &Signer{KeyID: testKeyID, IssuerID: testIssuerID, Key: key, Now: func() time.Time { return fixedNow }}
-	token, err := s.Token()
-	if err != nil {
-		t.Fatal(err)
-	}
+// compareTokenGolden compares the decoded header and claims of token with
+// testdata/name (rewritten with -update).
+func compareTokenGolden(t *testing.T, token, name string) {
+	t.Helper()
 	got := decodedToken(t, token)
-	golden := filepath.Join("testdata", "token.golden")
+	golden := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(golden, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -80,6 +76,17 @@ func TestSignerGolden(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("decoded token differs from %s (-update to accept):\n got:\n%s\nwant:\n%s", golden, got, want)
 	}
+}
+
+func TestSignerGolden(t *testing.T) {
+	t.Parallel()
+	key := newKey(t, elliptic.P256())
+	s := &Signer{KeyID: testKeyID, IssuerID: testIssuerID, Key: key, Now: func() time.Time { return fixedNow }}
+	token, err := s.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareTokenGolden(t, token, "token.golden")
 
 	// The signature must verify with the public half, with Apple's rules.
 	var c claims
@@ -119,20 +126,7 @@ func TestIndividualTokenGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := decodedToken(t, token)
-	golden := filepath.Join("testdata", "individual-token.golden")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("decoded token differs from %s (-update to accept):\n got:\n%s\nwant:\n%s", golden, got, want)
-	}
+	compareTokenGolden(t, token, "individual-token.golden")
 	if _, err := jwt.Parse(token, func(*jwt.Token) (any, error) { return &key.PublicKey, nil },
 		jwt.WithValidMethods([]string{"ES256"}), jwt.WithAudience(Audience), jwt.WithSubject("user"),
 		jwt.WithTimeFunc(func() time.Time { return fixedNow })); err != nil {
