@@ -147,39 +147,22 @@ func record(a portal.App) keysync.AppRecord {
 	return rec
 }
 
-// appSelection is what one store's key is for: the apps it is synced to
-// and the bundle IDs or packages of their records, for its store check.
-type appSelection struct {
-	apps     []string          // the apps in results order
-	storeID  map[string]string // an app's bundle ID or package ("" when its record names none)
-	storeIDs []string          // each of storeID's values once, in the order of apps
-	// bare are named apps whose record names no bundle ID (package): they
-	// are synced as without records, not cross-checked.
-	bare []string
-}
-
 // selectApps chooses a store's apps. Named apps are all the key's, in the
 // order of mos-apps; with records, each is cross-checked by the bundle ID
-// or package its record names, if any. With "*", the apps of the project
-// with an identity in this store (keysync.Select).
-func (r *run) selectApps(s *store) appSelection {
-	if !r.cfg.allApps {
-		sel := appSelection{apps: r.cfg.mosApps, storeID: map[string]string{}}
-		picked := keysync.Select(r.records.list, keysync.Platform(s.platform))
-		for _, app := range sel.apps {
-			if id := picked.StoreID[app]; id != "" {
-				sel.storeID[app] = id
-			}
-		}
-		sel.storeIDs = picked.StoreIDs
-		sel.bare = picked.Without
-		return sel
+// or package its record names, if any, and those whose record names none
+// (Without) are synced as without records. With "*", the apps of the
+// project with an identity in this store; the others are not the key's.
+func (r *run) selectApps(s *store) keysync.Selection {
+	if r.cfg.allApps && !r.records.known {
+		return keysync.Selection{}
 	}
-	if !r.records.known {
-		return appSelection{}
+	sel := keysync.Select(r.records.list, keysync.Platform(s.platform))
+	if r.cfg.allApps {
+		sel.Without = nil
+	} else {
+		sel.Apps = r.cfg.mosApps
 	}
-	picked := keysync.Select(r.records.list, keysync.Platform(s.platform))
-	return appSelection{apps: picked.Apps, storeID: picked.StoreID, storeIDs: picked.StoreIDs}
+	return sel
 }
 
 // unseenError is an app whose bundle ID or package, as its mos.portal

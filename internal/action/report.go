@@ -87,8 +87,8 @@ func (r *run) appResults(s *store) []keysync.Result {
 	if !r.validated || !s.given() || !r.cfg.hasMos() || s.state == keyValid {
 		return s.results
 	}
-	rows := make([]keysync.Result, 0, len(s.sel.apps))
-	for _, app := range s.sel.apps {
+	rows := make([]keysync.Result, 0, len(s.sel.Apps))
+	for _, app := range s.sel.Apps {
 		rows = append(rows, keysync.Result{App: app, Status: keysync.StatusFailed, Err: &keyFailedError{
 			store: s.name, app: app, refused: s.state == keyRefused, cut: s.cut, timeout: r.cfg.timeout,
 		}})

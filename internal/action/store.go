@@ -48,7 +48,7 @@ type store struct {
 	check func(ctx context.Context, recordIDs []string) (note string, unseen map[string]storeAnswer, err error)
 
 	// sel is what the key is for: its apps and their records' store IDs.
-	sel appSelection
+	sel keysync.Selection
 	// idNoun, keyName and whose name the key's side in an app's
 	// unseenError: "bundle ID", "key ABCDE12345", "Issuer ID …".
 	idNoun, keyName, whose string
@@ -107,7 +107,7 @@ func (r *run) runStore(ctx context.Context, s *store) {
 	if s.state != keyNotRun || s.check == nil {
 		return
 	}
-	note, unseen, err := s.check(ctx, s.sel.storeIDs)
+	note, unseen, err := s.check(ctx, s.sel.StoreIDs)
 	if err != nil {
 		s.state, s.err, s.cut = keyCheckFailed, err, ctx.Err()
 		// One annotation per error: Play joins one error per package.
@@ -124,7 +124,7 @@ func (r *run) runStore(ctx context.Context, s *store) {
 	if err := r.records.err; err != nil {
 		// Every app fails for that one cause, before any write; the report
 		// groups the apps' annotations into one.
-		for _, app := range s.sel.apps {
+		for _, app := range s.sel.Apps {
 			s.results = append(s.results, keysync.Result{App: app, Status: keysync.StatusFailed, Err: err})
 			if ctx.Err() == nil {
 				r.records.said.Store(true)
@@ -135,9 +135,9 @@ func (r *run) runStore(ctx context.Context, s *store) {
 		return
 	}
 
-	if len(s.sel.bare) > 0 {
+	if len(s.sel.Without) > 0 {
 		r.logf("%s: mos.portal's records name no %s for %s %s, so %s not checked against the key",
-			s.name, s.idNoun, plural(len(s.sel.bare), "app", "apps"), strings.Join(s.sel.bare, ", "), plural(len(s.sel.bare), "it is", "they are"))
+			s.name, s.idNoun, plural(len(s.sel.Without), "app", "apps"), strings.Join(s.sel.Without, ", "), plural(len(s.sel.Without), "it is", "they are"))
 	}
 
 	// An app whose record names a bundle ID or package the key cannot see
@@ -146,8 +146,8 @@ func (r *run) runStore(ctx context.Context, s *store) {
 	held := map[string]keysync.Result{}
 	proven := map[string]bool{}
 	var apps []string
-	for _, app := range s.sel.apps {
-		id := s.sel.storeID[app]
+	for _, app := range s.sel.Apps {
+		id := s.sel.StoreID[app]
 		if answer, ok := unseen[id]; ok && id != "" {
 			held[app] = r.unseenRow(s, app, id, answer)
 			continue
@@ -174,7 +174,7 @@ func (r *run) runStore(ctx context.Context, s *store) {
 		ProvenApps: proven,
 		Outer:      r.outer,
 	})
-	for _, app := range s.sel.apps {
+	for _, app := range s.sel.Apps {
 		if res, ok := held[app]; ok {
 			s.results = append(s.results, res)
 			continue
