@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mos-tools/publisher-keys/internal/appstore"
+	"github.com/mos-tools/publisher-keys/internal/play"
 )
 
 // Limits of the app listing (contract v1.1).
@@ -20,7 +22,6 @@ const (
 	MaxAppPages    = 100 // the client reads no further than this
 	maxCursorLen   = 1024
 	maxNameLen     = 256 // bytes of an app's display name
-	maxStoreIDLen  = 255 // bytes of a bundle ID or package name
 )
 
 // CodeNotFound is the code a portal answers for a path it does not serve.
@@ -242,24 +243,8 @@ func validName(name string) bool {
 	return !strings.ContainsFunc(name, func(r rune) bool { return !unicode.IsPrint(r) })
 }
 
-// validBundleID is appstore.CheckBundleID's rule, kept here
-// so the portal client does not depend on a store client; a test holds the
-// two together.
-func validBundleID(id string) bool {
-	if id == "" || len(id) > maxStoreIDLen {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
-			return false
-		}
-	}
-	return true
-}
+// validBundleID and validPackageName are the action's own input rules for
+// asc-bundle-ids and play-package-names: a record is held to the same.
+func validBundleID(id string) bool { return appstore.CheckBundleID(id) == nil }
 
-// packageNameRe is the play package's rule for package names.
-var packageNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$`)
-
-func validPackageName(name string) bool {
-	return len(name) <= maxStoreIDLen && packageNameRe.MatchString(name)
-}
+func validPackageName(name string) bool { return play.CheckPackageName(name) == nil }

@@ -1,68 +1,10 @@
 package portal
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"errors"
-	"net/http"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/mos-tools/publisher-keys/internal/appstore"
-	"github.com/mos-tools/publisher-keys/internal/httpx"
-	"github.com/mos-tools/publisher-keys/internal/play"
-	"github.com/mos-tools/publisher-keys/internal/playkey"
 )
-
-// storeIDs are bundle IDs and package names, good and bad, on which the
-// client's rules must agree with the action's own input checks.
-var storeIDs = []string{
-	"", "a", "com", "com.acme.weather", "com.acme.Weather-2", "com.acme.weather_2", "com.acme..x", ".com.acme", "com.acme.",
-	"com.1acme", "com.acme-x.app", "com.acme x", "com.a,com.b", "com/acme", "com.acme.wéather", "COM.ACME.APP", "a.b",
-	"_a.b", "a._b", "a.b_", "com.acme.weather\n", strings.Repeat("a", 255), strings.Repeat("a", 256),
-	strings.Repeat("a.", 127) + "a", strings.Repeat("a.", 128) + "a",
-}
-
-func TestBundleIDRuleIsTheActions(t *testing.T) {
-	t.Parallel()
-	for _, id := range storeIDs {
-		if got, want := validBundleID(id), appstore.CheckBundleID(id) == nil; got != want {
-			t.Errorf("validBundleID(%q) = %v, appstore.CheckBundleID accepts it: %v", id, got, want)
-		}
-	}
-}
-
-// refusing fails every request: the package check must not need the network.
-type refusing struct{}
-
-func (refusing) RoundTrip(*http.Request) (*http.Response, error) {
-	return nil, errors.New("no network in this test")
-}
-
-func TestPackageNameRuleIsTheActions(t *testing.T) {
-	t.Parallel()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	base, _ := url.Parse("http://127.0.0.1:1")
-	c := &play.Client{BaseURL: base, HTTP: httpx.New(httpx.Config{Transport: refusing{}}),
-		Key: &playkey.Key{ClientEmail: "a@b.iam.gserviceaccount.com", PrivateKeyID: "0f", TokenURI: "http://127.0.0.1:1/token", Private: key}}
-	// Cancelled: names are checked before any request, so a valid name
-	// fails at once on the context instead of after retries.
-	ctx, cancel := context.WithCancel(t.Context())
-	cancel()
-	for _, name := range storeIDs {
-		_, err := c.Check(ctx, []string{name})
-		var bad *play.PackageNameError
-		if got, want := validPackageName(name), !errors.As(err, &bad); got != want {
-			t.Errorf("validPackageName(%q) = %v, play accepts it: %v (%v)", name, got, want, err)
-		}
-	}
-}
 
 func TestAppIDRule(t *testing.T) {
 	t.Parallel()
