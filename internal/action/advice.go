@@ -12,14 +12,11 @@ import (
 // (not an error it wraps) is of a type it knows.
 type adviser func(err error) (title, msg string, ok bool)
 
-var advisers []adviser
-
-// advisers is set in init: unconfirmedAdvice explains the errors inside it
-// through Explain, which reads advisers.
-func init() {
-	advisers = []adviser{
-		adviseASCKey, advisePlayKey, adviseAppStore, adviseGooglePlay, advisePortal, adviseURL, adviseKeysync,
-	}
+// advisers are the domain packages' advisers. A function, not a package
+// variable: unconfirmedAdvice explains the errors inside it through
+// Explain, which would make a variable's initialisation a cycle.
+func advisers() []adviser {
+	return []adviser{adviseASCKey, advisePlayKey, adviseAppStore, adviseGooglePlay, advisePortal, adviseURL, adviseKeysync}
 }
 
 // titled is implemented by the action's own errors, which carry their
@@ -67,7 +64,7 @@ func replaceFact(msg, fact, advised string) string {
 // that has its own title, outermost first, and does not look inside the
 // advised ones.
 func advise(err error, found func(e error, title, msg string)) {
-	for _, a := range advisers {
+	for _, a := range advisers() {
 		if t, m, ok := a(err); ok {
 			found(err, t, m)
 			return
